@@ -17,8 +17,10 @@ class Clinician(AbstractUser):
 
     def __str__(self) -> str:
         full = self.get_full_name()
-        return f"{full} ({self.get_discipline_display()})" if full and self.discipline else (
-            full or self.username
+        return (
+            f"{full} ({self.get_discipline_display()})"
+            if full and self.discipline
+            else (full or self.username)
         )
 
     @property

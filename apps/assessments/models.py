@@ -82,9 +82,7 @@ class Assessment(TimeStampedModel):
         help_text="STarT Back psychosocial subscale.",
     )
     band = models.CharField(max_length=24, blank=True, editable=False)
-    self_harm = models.CharField(
-        max_length=8, choices=SelfHarm.choices, blank=True, editable=False
-    )
+    self_harm = models.CharField(max_length=8, choices=SelfHarm.choices, blank=True, editable=False)
     taken_at = models.DateTimeField(default=timezone.now, db_index=True)
     reported_by = models.CharField(
         max_length=16, choices=Reporter.choices, default=Reporter.CLINICIAN

@@ -79,7 +79,9 @@ class PlanTemplate(TimeStampedModel):
 
 
 class PlanTemplateIntervention(models.Model):
-    template = models.ForeignKey(PlanTemplate, on_delete=models.CASCADE, related_name="interventions")
+    template = models.ForeignKey(
+        PlanTemplate, on_delete=models.CASCADE, related_name="interventions"
+    )
     kind = models.CharField(max_length=32, choices=InterventionKind.choices)
     discipline = models.CharField(max_length=32, choices=Discipline.choices)
     description = models.CharField(max_length=255)

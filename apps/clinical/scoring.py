@@ -1,21 +1,23 @@
 """Clinical scoring for CareTeam: pure functions, no database, no Django.
 
-Every score the product shows, stores, exports or alerts on is computed here (forms, API,
-rules and tests all call these functions; nothing else computes a score). The contract and
-its worked examples live in ``CLINICAL.md`` ("Scoring module contract").
+Every score the product shows, stores, exports or alerts on is computed here
+(forms, API, rules and tests all call these functions; nothing else computes a
+score). The contract and its worked examples live in ``CLINICAL.md`` ("Scoring
+module contract").
 
 Sources (see CLINICAL.md for the full references):
 
 - Pain NRS 0-10; meaningful change about 2 points or 30%: Farrar 2001 (Pain 94:149),
   Ostelo 2008.
-- PEG (pain, enjoyment of life, general activity; mean of three 0-10 items): Krebs 2009.
-  Meaningful change 30% (CDC 2022 definition of clinically meaningful improvement).
-- Oswestry Disability Index (ODI) v2.1a: 10 sections scored 0-5, percent of the maximum for
-  the answered sections; meaningful change 10 points or 30% (Ostelo 2008 consensus).
-  The ODI item text is proprietary (Mapi Research Trust) and is not included here: sections
-  are labelled by topic only (``ODI_SECTIONS``).
-- STarT Back Screening Tool: total 0-9, psychosocial subscale (items 5-9) 0-5. Its item text
-  is free for non-commercial use only and is not included here.
+- PEG (pain, enjoyment of life, general activity; mean of three 0-10 items):
+  Krebs 2009. Meaningful change 30% (CDC 2022 definition of clinically meaningful
+  improvement).
+- Oswestry Disability Index (ODI) v2.1a: 10 sections scored 0-5, percent of the
+  maximum for the answered sections; meaningful change 10 points or 30% (Ostelo
+  2008 consensus). The ODI item text is proprietary (Mapi Research Trust) and is
+  not included here: sections are labelled by topic only (``ODI_SECTIONS``).
+- STarT Back Screening Tool: total 0-9, psychosocial subscale (items 5-9) 0-5.
+  Its item text is free for non-commercial use only and is not included here.
 - PHQ-9 (depression) and GAD-7 (anxiety): published total-score bands.
 - Morphine milligram equivalents (MME): CDC Clinical Practice Guideline for Prescribing
   Opioids for Pain, 2022 conversion factors (not the 2016 ones).
@@ -23,20 +25,24 @@ Sources (see CLINICAL.md for the full references):
 
 Boundary choices (published bands are written for whole-number scores):
 
-- ODI percent bands use inclusive upper edges: ``<= 20`` minimal, ``<= 40`` moderate,
-  ``<= 60`` severe, ``<= 80`` crippled, else bed-bound. So 20.0 is minimal and anything above
-  20 is moderate. With 8-10 sections answered no achievable percent falls strictly between
-  20 and 21 (or 40-41, 60-61, 80-81), so this choice never disagrees with the published table.
-- PHQ-9 totals (which may be prorated, e.g. 13.5) use inclusive lower edges: ``< 5`` minimal,
-  ``< 10`` mild, ``< 15`` moderate, ``< 20`` moderately-severe, else severe. A prorated 4.5
-  has not reached the mild threshold of 5, so it is minimal.
-- Band decisions and meaningful-change comparisons are made in exact rational arithmetic
-  (``fractions.Fraction``); floats are produced only for the returned values. ODI percents
-  and PHQ-9 totals are returned unrounded: round only for display.
+- ODI percent bands use inclusive upper edges: ``<= 20`` minimal, ``<= 40``
+  moderate, ``<= 60`` severe, ``<= 80`` crippled, else bed-bound. So 20.0 is
+  minimal and anything above 20 is moderate. With 8-10 sections answered no
+  achievable percent falls strictly between 20 and 21 (or 40-41, 60-61, 80-81),
+  so this choice never disagrees with the published table.
+- PHQ-9 totals (which may be prorated, e.g. 13.5) use inclusive lower edges:
+  ``< 5`` minimal, ``< 10`` mild, ``< 15`` moderate, ``< 20`` moderately-severe,
+  else severe. A prorated 4.5 has not reached the mild threshold of 5, so it is
+  minimal; a prorated 14.625 is moderate.
+- Band decisions and meaningful-change comparisons are made in exact rational
+  arithmetic (``fractions.Fraction``); floats are produced only for the returned
+  values. ODI percents and PHQ-9 totals are returned unrounded: round only for
+  display.
 
-Bad input (wrong number of items, a value out of range, a non-whole number where a whole
-number is expected, True/False where a number is expected, NaN, an unknown drug, answer or
-instrument) raises ``ValueError`` with a message a clinician can act on.
+Bad input (wrong number of items, a value out of range, a non-whole number where a
+whole number is expected, True/False where a number is expected, NaN, an unknown
+drug, answer or instrument) raises ``ValueError`` with a message a clinician can
+act on.
 """
 
 import enum
@@ -85,7 +91,8 @@ __all__ = [
 # Codes and ranges
 # ---------------------------------------------------------------------------
 
-#: LOINC codes (CLINICAL.md). The ODI has no confirmed LOINC code: export it as text only.
+#: LOINC codes (CLINICAL.md). The ODI has no confirmed LOINC code: export it as
+#: text only.
 LOINC: Final[dict[str, str]] = {
     "nrs": "72514-3",
     "peg": "91147-9",
@@ -116,7 +123,8 @@ INSTRUMENT_RANGES: Final[Mapping[str, tuple[int, int]]] = MappingProxyType(
     }
 )
 
-#: ODI v2.1a sections in order, by topic only (the item text is licensed; do not ship it).
+#: ODI v2.1a sections in order, by topic only (the item text is licensed; do not
+#: ship it).
 ODI_SECTIONS: Final[tuple[str, ...]] = (
     "pain intensity",
     "personal care",
@@ -130,7 +138,8 @@ ODI_SECTIONS: Final[tuple[str, ...]] = (
     "travelling",
 )
 
-#: STarT Back item 9 answers, in order. "very_much" and "extremely" score 1, the others 0.
+#: STarT Back item 9 answers, in order. "very_much" and "extremely" score 1, the
+#: others 0.
 BOTHERSOMENESS_ANSWERS: Final[tuple[str, ...]] = (
     "not_at_all",
     "slightly",
@@ -147,7 +156,7 @@ _BOTHERSOMENESS_SCORE: Final[Mapping[str, int]] = MappingProxyType(
 # 2022;71(3)). Do not use the 2016 factors (hydromorphone 4, tiered methadone).
 # fentanyl_patch is per mcg/hr of transdermal patch strength, not per mg.
 # Buprenorphine is deliberately absent: CDC 2022 does not convert it to MME.
-#: mg/day (fentanyl_patch: mcg/hr) -> MME/day factors, CDC 2022. Values are exact Decimals.
+#: mg/day (fentanyl_patch: mcg/hr) -> MME/day factors, CDC 2022. Exact Decimals.
 MME_CONVERSION_FACTORS: Final[Mapping[str, Decimal]] = MappingProxyType(
     {
         "codeine": Decimal("0.15"),
@@ -186,8 +195,9 @@ class StartBackResult:
 
 @dataclass(frozen=True, slots=True)
 class OdiResult:
-    """``percent`` is exact (unrounded); both fields are None when fewer than 8 sections
-    are answered."""
+    """ODI result: ``percent`` is exact (unrounded); both fields are None when
+    fewer than 8 sections are answered.
+    """
 
     percent: float | None
     band: OdiBand | None
@@ -195,8 +205,12 @@ class OdiResult:
 
 @dataclass(frozen=True, slots=True)
 class Phq9Result:
-    """``total`` may be prorated (e.g. 13.5); ``total`` and ``band`` are None when more
-    than 2 items are missing. ``self_harm`` comes from item 9 alone and is never imputed."""
+    """PHQ-9 result.
+
+    ``total`` may be prorated (e.g. 13.5); ``total`` and ``band`` are None when
+    more than 2 items are missing. ``self_harm`` comes from item 9 alone and is
+    never imputed.
+    """
 
     total: float | None
     band: Phq9Band | None
@@ -223,27 +237,22 @@ def _check_whole_number(value: object, what: str, low: int, high: int) -> int:
     return value
 
 
-def _check_answers(
-    values: object, instrument: str, count: int, noun: str
-) -> list[object]:
-    """Check that ``values`` is a list/tuple-like sequence of exactly ``count`` answers."""
+def _check_answers(values: object, instrument: str, count: int, noun: str) -> list[object]:
+    """Check that ``values`` is a list-like sequence of exactly ``count`` answers."""
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
         raise ValueError(
-            f"{instrument} needs a list of {count} {noun} answers, "
-            f"got {type(values).__name__}."
+            f"{instrument} needs a list of {count} {noun} answers, got {type(values).__name__}."
         )
     if len(values) != count:
-        raise ValueError(
-            f"{instrument} needs {count} {noun} answers, got {len(values)}."
-        )
+        raise ValueError(f"{instrument} needs {count} {noun} answers, got {len(values)}.")
     return list(values)
 
 
 def _to_fraction(value: object, what: str) -> Fraction:
     """Exact rational value of a number, using the decimal text of floats.
 
-    ``Fraction(str(4.9)) == Fraction(49, 10)``, so "7 -> 4.9 is exactly 30%" holds, which
-    float arithmetic would get wrong.
+    ``Fraction(str(4.9)) == Fraction(49, 10)``, so "7 -> 4.9 is exactly 30%" holds,
+    which float arithmetic would get wrong.
     """
     if isinstance(value, bool):
         raise ValueError(f"{what} must be a number, got {value!r}.")
@@ -299,14 +308,10 @@ def score_start_back(agree: Sequence[bool], bothersomeness: str) -> StartBackRes
                 f"got {answer!r}."
             )
         scores.append(1 if answer else 0)
-    if (
-        not isinstance(bothersomeness, str)
-        or bothersomeness not in _BOTHERSOMENESS_SCORE
-    ):
+    if not isinstance(bothersomeness, str) or bothersomeness not in _BOTHERSOMENESS_SCORE:
         allowed = ", ".join(BOTHERSOMENESS_ANSWERS)
         raise ValueError(
-            f"STarT Back item 9 (bothersomeness) must be one of {allowed}; "
-            f"got {bothersomeness!r}."
+            f"STarT Back item 9 (bothersomeness) must be one of {allowed}; got {bothersomeness!r}."
         )
     item9 = _BOTHERSOMENESS_SCORE[bothersomeness]
     total = sum(scores) + item9
@@ -353,7 +358,10 @@ def score_odi(sections: Sequence[int | None]) -> OdiResult:
 
 
 def score_peg(pain: int, enjoyment: int, activity: int) -> float:
-    """PEG (Krebs 2009): mean of pain, enjoyment of life and general activity, each 0-10."""
+    """PEG (Krebs 2009): mean of pain, enjoyment of life and general activity.
+
+    Each is a whole number 0-10 for the past week. The mean is returned unrounded.
+    """
     total = (
         _check_whole_number(pain, "PEG pain", 0, 10)
         + _check_whole_number(enjoyment, "PEG enjoyment of life", 0, 10)
@@ -377,8 +385,9 @@ def _phq9_band(total: Fraction) -> Phq9Band:
 def score_phq9(items: Sequence[int | None]) -> Phq9Result:
     """PHQ-9.
 
-    ``items``: the 9 item answers, each 0-3 or None if missing. With 1-2 missing the total
-    is prorated (sum x 9 / answered); with more than 2 missing there is no total or band.
+    ``items``: the 9 item answers, each 0-3 or None if missing. With 1-2 missing
+    the total is prorated (sum x 9 / answered); with more than 2 missing there is
+    no total or band.
     ``self_harm`` comes from item 9 only: "yes" for any answer >= 1 whatever the total,
     "unknown" when item 9 is missing (never imputed), else "no".
     """
@@ -409,9 +418,7 @@ def score_gad7(items: Sequence[int]) -> Gad7Result:
     total = 0
     for number, value in enumerate(answers, start=1):
         if value is None:
-            raise ValueError(
-                f"GAD-7 item {number} is missing; all 7 items are required."
-            )
+            raise ValueError(f"GAD-7 item {number} is missing; all 7 items are required.")
         total += _check_whole_number(value, f"GAD-7 item {number}", 0, 3)
     band: Gad7Band
     if total <= 4:
@@ -430,18 +437,19 @@ def score_gad7(items: Sequence[int]) -> Gad7Result:
 # ---------------------------------------------------------------------------
 
 
-def daily_mme(drug: str, daily_dose: float) -> float:
+def daily_mme(drug: str, daily_dose: float | Decimal) -> float:
     """Morphine milligram equivalents per day for one opioid (CDC 2022 factors).
 
     ``drug``: one of ``MME_DRUGS``. ``daily_dose``: total mg per day, except for
     "fentanyl_patch" where it is the patch strength in mcg/hr. Sum the results over a
-    patient's opioids for their total MME/day. Buprenorphine is refused: CDC 2022 does not
-    convert it to MME.
+    patient's opioids for their total MME/day. Buprenorphine is refused: CDC 2022
+    does not convert it to MME.
     """
     if isinstance(drug, str) and drug.strip().lower().startswith("buprenorphine"):
         raise ValueError(
-            "Buprenorphine is not converted to MME (CDC 2022): its risk profile differs "
-            "from full agonists, so it is not counted towards MME/day thresholds."
+            "Buprenorphine is not converted to MME (CDC 2022): its risk profile "
+            "differs from full agonists, so it is not counted towards MME/day "
+            "thresholds."
         )
     if not isinstance(drug, str) or drug not in MME_CONVERSION_FACTORS:
         allowed = ", ".join(MME_DRUGS)
@@ -482,29 +490,29 @@ DEFAULT: Final = _Default.DEFAULT
 #: Instruments with a meaningful-change rule.
 MCID_INSTRUMENTS: Final[tuple[str, ...]] = ("nrs", "odi", "peg")
 
-#: Default absolute thresholds in score points (policy defaults; admins may change them).
-#: NRS 2 points (Farrar 2001), ODI 10 points (Ostelo 2008), PEG none: 30% only (CDC 2022).
+#: Default absolute thresholds in score points (policy defaults; admins may change
+#: them). NRS 2 points (Farrar 2001), ODI 10 points (Ostelo 2008), PEG none: 30%
+#: only (CDC 2022).
 DEFAULT_ABSOLUTE_THRESHOLDS: Final[Mapping[str, Decimal | None]] = MappingProxyType(
     {"nrs": Decimal("2"), "odi": Decimal("10"), "peg": None}
 )
 
-#: Default relative threshold, percent of baseline (policy default; admins may change it).
+#: Default relative threshold, percent of baseline (policy default; admins may
+#: change it).
 DEFAULT_PERCENT_THRESHOLD: Final[int] = 30
 
 
 def _change_rule(
     instrument: str,
-    baseline: float,
-    follow_up: float,
-    absolute: Decimal | float | None | _Default,
+    baseline: float | Decimal,
+    follow_up: float | Decimal,
+    absolute: Decimal | float | _Default | None,
     percent: Decimal | int,
 ) -> tuple[Fraction, Fraction, Fraction | None, Fraction]:
     """Validate inputs; return exact (baseline, follow_up, absolute, percent)."""
     if not isinstance(instrument, str) or instrument not in MCID_INSTRUMENTS:
         allowed = ", ".join(MCID_INSTRUMENTS)
-        raise ValueError(
-            f"Meaningful change is defined for {allowed}; got {instrument!r}."
-        )
+        raise ValueError(f"Meaningful change is defined for {allowed}; got {instrument!r}.")
     low, high = INSTRUMENT_RANGES[instrument]
     name = {"nrs": "Pain NRS", "odi": "ODI", "peg": "PEG"}[instrument]
     scores: list[Fraction] = []
@@ -534,22 +542,21 @@ def _change_rule(
 
 def is_meaningful_improvement(
     instrument: str,
-    baseline: float,
-    follow_up: float,
+    baseline: float | Decimal,
+    follow_up: float | Decimal,
     *,
-    absolute: Decimal | float | None | _Default = DEFAULT,
+    absolute: Decimal | float | _Default | None = DEFAULT,
     percent: Decimal | int = DEFAULT_PERCENT_THRESHOLD,
 ) -> bool | None:
     """Whether a score fell by a clinically meaningful amount (lower is better).
 
     ``instrument``: "nrs", "odi" or "peg". Improved when the drop is >= the absolute
     threshold (default NRS 2, ODI 10, PEG none) or >= ``percent`` % of baseline (default
-    30). ``absolute=None`` disables the absolute rule. Baseline 0: not applicable (None).
+    30). ``absolute=None`` disables the absolute rule. Baseline 0: not applicable
+    (None).
     Compared exactly: 7 -> 4.9 is exactly 30% and counts.
     """
-    base, follow, threshold, pct = _change_rule(
-        instrument, baseline, follow_up, absolute, percent
-    )
+    base, follow, threshold, pct = _change_rule(instrument, baseline, follow_up, absolute, percent)
     if base == 0:
         return None
     drop = base - follow
@@ -560,10 +567,10 @@ def is_meaningful_improvement(
 
 def is_meaningful_worsening(
     instrument: str,
-    baseline: float,
-    follow_up: float,
+    baseline: float | Decimal,
+    follow_up: float | Decimal,
     *,
-    absolute: Decimal | float | None | _Default = DEFAULT,
+    absolute: Decimal | float | _Default | None = DEFAULT,
     percent: Decimal | int = DEFAULT_PERCENT_THRESHOLD,
 ) -> bool | None:
     """Whether a score rose by a clinically meaningful amount (same thresholds as
@@ -574,9 +581,7 @@ def is_meaningful_worsening(
     (NRS 0 -> 2 is worse, 0 -> 1 is not); with no absolute threshold (PEG by default, or
     ``absolute=None``) the answer is None (not applicable).
     """
-    base, follow, threshold, pct = _change_rule(
-        instrument, baseline, follow_up, absolute, percent
-    )
+    base, follow, threshold, pct = _change_rule(instrument, baseline, follow_up, absolute, percent)
     rise = follow - base
     if base == 0:
         return None if threshold is None else rise >= threshold

@@ -36,4 +36,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """Database and broker status as JSON: 200 when both answer, 503 otherwise."""
     checks = {"database": _database_status(), "broker": _broker_status()}
     ok = all(c["ok"] for c in checks.values())
-    return JsonResponse({"status": "ok" if ok else "unavailable", **checks}, status=200 if ok else 503)
+    return JsonResponse(
+        {"status": "ok" if ok else "unavailable", **checks}, status=200 if ok else 503
+    )

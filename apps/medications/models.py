@@ -39,7 +39,9 @@ class OpioidDrug(models.TextChoices):
 
 class MedicationOrderQuerySet(models.QuerySet["MedicationOrder"]):
     def active_on(self, day):  # type: ignore[no-untyped-def]
-        return self.filter(start_date__lte=day).filter(Q(stop_date__isnull=True) | Q(stop_date__gte=day))
+        return self.filter(start_date__lte=day).filter(
+            Q(stop_date__isnull=True) | Q(stop_date__gte=day)
+        )
 
 
 class MedicationOrder(TimeStampedModel):
@@ -74,7 +76,9 @@ class MedicationOrder(TimeStampedModel):
     start_date = models.DateField(default=clinic_today)
     stop_date = models.DateField(null=True, blank=True)
     dose_changed_on = models.DateField(
-        null=True, blank=True, help_text="Date of the last dose increase (restarts the review clock)."
+        null=True,
+        blank=True,
+        help_text="Date of the last dose increase (restarts the review clock).",
     )
     prescriber = models.ForeignKey(
         settings.AUTH_USER_MODEL,

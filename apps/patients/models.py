@@ -21,7 +21,9 @@ def validate_timezone(value: str) -> None:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValidationError(f"“{value}” is not a known time zone, e.g. America/New_York.") from exc
+        raise ValidationError(
+            f"“{value}” is not a known time zone, e.g. America/New_York."
+        ) from exc
 
 
 class Channel(models.TextChoices):
@@ -149,7 +151,9 @@ class Episode(TimeStampedModel):
         max_length=8, choices=EpisodeStatus.choices, default=EpisodeStatus.ACTIVE
     )
     closed_on = models.DateField(null=True, blank=True)
-    summary = models.CharField(max_length=200, blank=True, help_text="e.g. mechanical low back pain")
+    summary = models.CharField(
+        max_length=200, blank=True, help_text="e.g. mechanical low back pain"
+    )
     red_flags_screened_on = models.DateField(null=True, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
 

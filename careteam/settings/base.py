@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.audit.middleware.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "careteam.urls"
@@ -91,9 +92,7 @@ SQLITE_OPTIONS = {
     "timeout": 20,
 }
 DATABASES = {
-    "default": env.db(
-        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'careteam.sqlite3'}"
-    ),
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'careteam.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}

@@ -17,10 +17,15 @@ from apps.clinical.scoring import (
     MME_DRUGS,
     ODI_SECTIONS,
     SNOMED,
+    Gad7Band,
     Gad7Result,
+    OdiBand,
     OdiResult,
+    Phq9Band,
     Phq9Result,
+    SelfHarm,
     StartBackResult,
+    StartBackRisk,
     daily_mme,
     is_meaningful_improvement,
     is_meaningful_worsening,
@@ -46,17 +51,11 @@ def agreed(*items: int) -> list[bool]:
 START_BACK_EXAMPLES = [
     pytest.param(agreed(), "not_at_all", 0, 0, "low", id="none-not_at_all-low"),
     pytest.param(agreed(1, 2, 3), "moderately", 3, 0, "low", id="1-3-moderately-low"),
-    pytest.param(
-        agreed(1, 2, 3, 4), "slightly", 4, 0, "medium", id="1-4-slightly-medium"
-    ),
+    pytest.param(agreed(1, 2, 3, 4), "slightly", 4, 0, "medium", id="1-4-slightly-medium"),
     pytest.param(agreed(5, 6, 7), "very_much", 4, 4, "high", id="5-7-very_much-high"),
     pytest.param(agreed(5, 6), "extremely", 3, 3, "low", id="5-6-extremely-low"),
-    pytest.param(
-        agreed(*range(1, 9)), "moderately", 8, 4, "high", id="1-8-moderately-high"
-    ),
-    pytest.param(
-        agreed(*range(1, 9)), "extremely", 9, 5, "high", id="1-8-extremely-high"
-    ),
+    pytest.param(agreed(*range(1, 9)), "moderately", 8, 4, "high", id="1-8-moderately-high"),
+    pytest.param(agreed(*range(1, 9)), "extremely", 9, 5, "high", id="1-8-extremely-high"),
 ]
 
 
@@ -64,7 +63,11 @@ START_BACK_EXAMPLES = [
     ("agree", "bothersomeness", "total", "psychosocial", "risk"), START_BACK_EXAMPLES
 )
 def test_it_scores_every_start_back_worked_example(
-    agree: list[bool], bothersomeness: str, total: int, psychosocial: int, risk: str
+    agree: list[bool],
+    bothersomeness: str,
+    total: int,
+    psychosocial: int,
+    risk: StartBackRisk,
 ) -> None:
     assert score_start_back(agree, bothersomeness) == StartBackResult(
         total=total, psychosocial=psychosocial, risk=risk
@@ -76,16 +79,12 @@ def test_it_scores_start_back_high_risk_when_psychosocial_subscale_is_four() -> 
     assert (result.psychosocial, result.risk) == (4, "high")
 
 
-def test_it_scores_start_back_medium_risk_when_total_is_four_and_subscale_below_four() -> (
-    None
-):
+def test_it_scores_start_back_medium_risk_when_total_is_four_and_subscale_below_four() -> None:
     result = score_start_back(agreed(1, 2, 5, 6), "slightly")
     assert (result.total, result.psychosocial, result.risk) == (4, 2, "medium")
 
 
-def test_it_scores_start_back_low_risk_when_total_is_three_even_with_subscale_three() -> (
-    None
-):
+def test_it_scores_start_back_low_risk_when_total_is_three_even_with_subscale_three() -> None:
     assert score_start_back(agreed(5, 6), "extremely").risk == "low"
 
 
@@ -192,7 +191,7 @@ ODI_EXAMPLES = [
 
 @pytest.mark.parametrize(("sections", "percent", "band"), ODI_EXAMPLES)
 def test_it_scores_every_odi_worked_example(
-    sections: list[int | None], percent: float, band: str
+    sections: list[int | None], percent: float, band: OdiBand
 ) -> None:
     assert score_odi(sections) == OdiResult(percent=percent, band=band)
 
@@ -235,13 +234,9 @@ def test_it_gives_no_odi_score_when_fewer_than_eight_sections_are_answered(
     [
         # 9 answered: percent = 20 x sum / 9; 8 answered: percent = 2.5 x sum.
         pytest.param([1] * 9 + [None], "minimal", id="9-answered-sum-9-20.0"),
-        pytest.param(
-            [2, 1, 1, 1, 1, 1, 1, 1, 1, None], "moderate", id="9-answered-sum-10-22.2"
-        ),
+        pytest.param([2, 1, 1, 1, 1, 1, 1, 1, 1, None], "moderate", id="9-answered-sum-10-22.2"),
         pytest.param([1] * 8 + [None, None], "minimal", id="8-answered-sum-8-20.0"),
-        pytest.param(
-            [2] + [1] * 7 + [None, None], "moderate", id="8-answered-sum-9-22.5"
-        ),
+        pytest.param([2] + [1] * 7 + [None, None], "moderate", id="8-answered-sum-9-22.5"),
         pytest.param([4] * 9 + [None], "crippled", id="9-answered-sum-36-80.0"),
         pytest.param([5] + [4] * 8 + [None], "bed-bound", id="9-answered-sum-37-82.2"),
     ],
@@ -255,12 +250,8 @@ def test_it_bands_non_integer_odi_percents_with_inclusive_upper_edges(
 @pytest.mark.parametrize(
     ("sections", "message"),
     [
-        pytest.param(
-            [0] * 9, r"^ODI needs 10 section answers, got 9\.$", id="nine-sections"
-        ),
-        pytest.param(
-            [0] * 11, r"^ODI needs 10 section answers, got 11\.$", id="eleven-sections"
-        ),
+        pytest.param([0] * 9, r"^ODI needs 10 section answers, got 9\.$", id="nine-sections"),
+        pytest.param([0] * 11, r"^ODI needs 10 section answers, got 11\.$", id="eleven-sections"),
         pytest.param(
             [0] * 7 + [6, 0, 0],
             r"^ODI section 8 \(sex life\) must be 0-5, got 6\.$",
@@ -291,9 +282,7 @@ def test_it_bands_non_integer_odi_percents_with_inclusive_upper_edges(
             r"^ODI section 10 \(travelling\) must be a whole number 0-5, got nan\.$",
             id="nan-section",
         ),
-        pytest.param(
-            None, r"ODI needs a list of 10 section answers, got NoneType", id="no-list"
-        ),
+        pytest.param(None, r"ODI needs a list of 10 section answers, got NoneType", id="no-list"),
     ],
 )
 def test_it_rejects_bad_odi_sections(sections: object, message: str) -> None:
@@ -330,9 +319,7 @@ def test_it_labels_odi_sections_by_topic_only() -> None:
         pytest.param((2, 0, 1), 1.0, id="2-0-1-1.0"),
     ],
 )
-def test_it_scores_every_peg_worked_example(
-    answers: tuple[int, int, int], expected: float
-) -> None:
+def test_it_scores_every_peg_worked_example(answers: tuple[int, int, int], expected: float) -> None:
     assert score_peg(*answers) == pytest.approx(expected, rel=1e-15)
 
 
@@ -366,9 +353,7 @@ def test_it_returns_peg_as_a_float() -> None:
         ),
     ],
 )
-def test_it_rejects_bad_peg_answers(
-    answers: tuple[object, object, object], message: str
-) -> None:
+def test_it_rejects_bad_peg_answers(answers: tuple[object, object, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         score_peg(*answers)  # type: ignore[arg-type]
 
@@ -388,15 +373,9 @@ def test_it_scores_sleep_quality_as_the_value(value: int) -> None:
     [
         pytest.param(11, r"^Pain NRS must be 0-10, got 11\.$", id="11"),
         pytest.param(-1, r"^Pain NRS must be 0-10, got -1\.$", id="negative"),
-        pytest.param(
-            6.5, r"^Pain NRS must be a whole number 0-10, got 6\.5\.$", id="fraction"
-        ),
-        pytest.param(
-            True, r"^Pain NRS must be a whole number 0-10, got True\.$", id="bool"
-        ),
-        pytest.param(
-            math.nan, r"^Pain NRS must be a whole number 0-10, got nan\.$", id="nan"
-        ),
+        pytest.param(6.5, r"^Pain NRS must be a whole number 0-10, got 6\.5\.$", id="fraction"),
+        pytest.param(True, r"^Pain NRS must be a whole number 0-10, got True\.$", id="bool"),
+        pytest.param(math.nan, r"^Pain NRS must be a whole number 0-10, got nan\.$", id="nan"),
     ],
 )
 def test_it_rejects_bad_pain_nrs(value: object, message: str) -> None:
@@ -408,9 +387,7 @@ def test_it_rejects_bad_pain_nrs(value: object, message: str) -> None:
     ("value", "message"),
     [
         pytest.param(11, r"^Sleep quality must be 0-10, got 11\.$", id="11"),
-        pytest.param(
-            None, r"^Sleep quality must be a whole number 0-10, got None\.$", id="none"
-        ),
+        pytest.param(None, r"^Sleep quality must be a whole number 0-10, got None\.$", id="none"),
     ],
 )
 def test_it_rejects_bad_sleep_quality(value: object, message: str) -> None:
@@ -425,9 +402,7 @@ def test_it_rejects_bad_sleep_quality(value: object, message: str) -> None:
 PHQ9_EXAMPLES = [
     pytest.param([0] * 9, 0.0, "minimal", "no", id="all-0-minimal-no"),
     pytest.param([1, 1, 1, 1, 1, 0, 0, 0, 0], 5.0, "mild", "no", id="5-mild-no"),
-    pytest.param(
-        [2, 2, 2, 1, 1, 1, 1, 0, 0], 10.0, "moderate", "no", id="10-moderate-no"
-    ),
+    pytest.param([2, 2, 2, 1, 1, 1, 1, 0, 0], 10.0, "moderate", "no", id="10-moderate-no"),
     pytest.param(
         [3, 3, 2, 2, 2, 1, 1, 0, 1],
         15.0,
@@ -435,9 +410,7 @@ PHQ9_EXAMPLES = [
         "yes",
         id="15-mod-severe-yes",
     ),
-    pytest.param(
-        [0, 0, 0, 0, 0, 0, 0, 0, 2], 2.0, "minimal", "yes", id="2-minimal-yes"
-    ),
+    pytest.param([0, 0, 0, 0, 0, 0, 0, 0, 2], 2.0, "minimal", "yes", id="2-minimal-yes"),
     pytest.param([3] * 9, 27.0, "severe", "yes", id="all-3-severe-yes"),
     pytest.param(
         [2, 2, 2, 2, 1, 1, 1, 1, None],
@@ -451,7 +424,7 @@ PHQ9_EXAMPLES = [
 
 @pytest.mark.parametrize(("items", "total", "band", "self_harm"), PHQ9_EXAMPLES)
 def test_it_scores_every_phq9_worked_example(
-    items: list[int | None], total: float, band: str, self_harm: str
+    items: list[int | None], total: float, band: Phq9Band, self_harm: SelfHarm
 ) -> None:
     assert score_phq9(items) == Phq9Result(total=total, band=band, self_harm=self_harm)
 
@@ -475,17 +448,13 @@ def test_it_prorates_phq9_with_two_items_missing() -> None:
     assert result.self_harm == "no"
 
 
-def test_it_gives_no_phq9_total_with_more_than_two_items_missing_but_keeps_self_harm() -> (
-    None
-):
+def test_it_gives_no_phq9_total_with_more_than_two_items_missing_but_keeps_self_harm() -> None:
     result = score_phq9([3, 3, 3, None, None, None, 0, 0, 2])
     assert result == Phq9Result(total=None, band=None, self_harm="yes")
 
 
 def test_it_reports_phq9_self_harm_unknown_when_everything_is_missing() -> None:
-    assert score_phq9([None] * 9) == Phq9Result(
-        total=None, band=None, self_harm="unknown"
-    )
+    assert score_phq9([None] * 9) == Phq9Result(total=None, band=None, self_harm="unknown")
 
 
 @pytest.mark.parametrize(
@@ -496,9 +465,7 @@ def test_it_reports_phq9_self_harm_unknown_when_everything_is_missing() -> None:
         pytest.param([2, 2, 2, 2, None, 0, 0, 0, 0], "mild", id="9.0-mild"),
         pytest.param([2, 2, 2, 2, 1, None, 0, 0, 0], "moderate", id="10.125-moderate"),
         pytest.param([3, 3, 3, 2, 2, None, 0, 0, 0], "moderate", id="14.625-moderate"),
-        pytest.param(
-            [3, 3, 3, 3, 3, None, 2, 0, 0], "moderately-severe", id="19.125-mod-severe"
-        ),
+        pytest.param([3, 3, 3, 3, 3, None, 2, 0, 0], "moderately-severe", id="19.125-mod-severe"),
         pytest.param([3, 3, 3, 3, 3, None, 3, 0, 0], "severe", id="20.25-severe"),
     ],
 )
@@ -511,20 +478,14 @@ def test_it_bands_prorated_phq9_totals_with_inclusive_lower_edges(
 @pytest.mark.parametrize(
     ("items", "message"),
     [
-        pytest.param(
-            [0] * 8, r"^PHQ-9 needs 9 item answers, got 8\.$", id="eight-items"
-        ),
-        pytest.param(
-            [0] * 10, r"^PHQ-9 needs 9 item answers, got 10\.$", id="ten-items"
-        ),
+        pytest.param([0] * 8, r"^PHQ-9 needs 9 item answers, got 8\.$", id="eight-items"),
+        pytest.param([0] * 10, r"^PHQ-9 needs 9 item answers, got 10\.$", id="ten-items"),
         pytest.param(
             [0, 0, 4, 0, 0, 0, 0, 0, 0],
             r"^PHQ-9 item 3 must be 0-3, got 4\.$",
             id="item-4",
         ),
-        pytest.param(
-            [0] * 8 + [-1], r"^PHQ-9 item 9 must be 0-3, got -1\.$", id="negative"
-        ),
+        pytest.param([0] * 8 + [-1], r"^PHQ-9 item 9 must be 0-3, got -1\.$", id="negative"),
         pytest.param(
             [1.5] + [0] * 8,
             r"^PHQ-9 item 1 must be a whole number 0-3, got 1\.5\.$",
@@ -570,7 +531,7 @@ def test_it_rejects_bad_phq9_answers(items: object, message: str) -> None:
     ],
 )
 def test_it_scores_gad7_worked_examples_and_band_edges(
-    items: list[int], total: int, band: str
+    items: list[int], total: int, band: Gad7Band
 ) -> None:
     assert score_gad7(items) == Gad7Result(total=total, band=band)
 
@@ -579,17 +540,13 @@ def test_it_scores_gad7_worked_examples_and_band_edges(
     ("items", "message"),
     [
         pytest.param([0] * 6, r"^GAD-7 needs 7 item answers, got 6\.$", id="six-items"),
-        pytest.param(
-            [0] * 8, r"^GAD-7 needs 7 item answers, got 8\.$", id="eight-items"
-        ),
+        pytest.param([0] * 8, r"^GAD-7 needs 7 item answers, got 8\.$", id="eight-items"),
         pytest.param(
             [0, 0, None, 0, 0, 0, 0],
             r"^GAD-7 item 3 is missing; all 7 items are required\.$",
             id="missing-item",
         ),
-        pytest.param(
-            [0, 0, 0, 0, 0, 0, 4], r"^GAD-7 item 7 must be 0-3, got 4\.$", id="item-4"
-        ),
+        pytest.param([0, 0, 0, 0, 0, 0, 4], r"^GAD-7 item 7 must be 0-3, got 4\.$", id="item-4"),
         pytest.param(
             [True] + [0] * 6,
             r"^GAD-7 item 1 must be a whole number 0-3, got True\.$",
@@ -662,9 +619,7 @@ def test_it_computes_every_mme_worked_example_exactly(
         ("tramadol", 0, 0.0),
     ],
 )
-def test_it_uses_the_cdc_2022_factor_for_each_drug(
-    drug: str, dose: float, expected: float
-) -> None:
+def test_it_uses_the_cdc_2022_factor_for_each_drug(drug: str, dose: float, expected: float) -> None:
     assert daily_mme(drug, dose) == expected
 
 
@@ -686,7 +641,18 @@ def test_it_exposes_the_cdc_2022_conversion_table() -> None:
         "tapentadol": Decimal("0.4"),
         "tramadol": Decimal("0.2"),
     }
-    assert MME_DRUGS == tuple(MME_CONVERSION_FACTORS)
+    assert MME_DRUGS == (
+        "codeine",
+        "fentanyl_patch",
+        "hydrocodone",
+        "hydromorphone",
+        "methadone",
+        "morphine",
+        "oxycodone",
+        "oxymorphone",
+        "tapentadol",
+        "tramadol",
+    )
     assert "buprenorphine" not in MME_DRUGS
 
 
@@ -724,9 +690,7 @@ def test_it_does_not_let_callers_change_the_conversion_table() -> None:
             r"^Unknown opioid 'fentanyl' for MME",
             id="fentanyl-not-patch",
         ),
-        pytest.param(
-            "Morphine", 10, r"^Unknown opioid 'Morphine' for MME", id="wrong-case"
-        ),
+        pytest.param("Morphine", 10, r"^Unknown opioid 'Morphine' for MME", id="wrong-case"),
         pytest.param(
             "morphine",
             -5,
@@ -784,9 +748,7 @@ def test_it_rejects_bad_mme_input(drug: object, dose: object, message: str) -> N
         pytest.param("odi", 40, 30, True, id="odi-40-to-30-yes-10-points"),
         pytest.param("peg", 7.0, 4.667, True, id="peg-7.0-to-4.667-yes-33pct"),
         pytest.param("peg", 7.0, 14 / 3, True, id="peg-7.0-to-float-14/3-yes"),
-        pytest.param(
-            "peg", 7.0, 4.666666666666667, True, id="peg-7.0-to-4.666666666666667-yes"
-        ),
+        pytest.param("peg", 7.0, 4.666666666666667, True, id="peg-7.0-to-4.666666666666667-yes"),
         pytest.param("peg", 7.0, 5.0, False, id="peg-sum-21-to-15-no-28.6pct"),
     ],
 )
@@ -866,9 +828,7 @@ def test_it_decides_meaningful_worsening_by_the_same_thresholds(
     assert is_meaningful_worsening(instrument, baseline, follow_up) is expected
 
 
-def test_it_uses_only_the_absolute_threshold_for_worsening_from_a_zero_baseline() -> (
-    None
-):
+def test_it_uses_only_the_absolute_threshold_for_worsening_from_a_zero_baseline() -> None:
     assert is_meaningful_worsening("nrs", 0, 2) is True
     assert is_meaningful_worsening("nrs", 0, 1) is False
     assert is_meaningful_worsening("odi", 0, 10) is True
@@ -920,7 +880,7 @@ def test_it_accepts_admin_overrides_for_worsening_thresholds() -> None:
             id="bool-baseline",
         ),
         pytest.param(
-            lambda: is_meaningful_improvement("nrs", "8", 5),
+            lambda: is_meaningful_improvement("nrs", "8", 5),  # type: ignore[arg-type]
             r"^Pain NRS baseline score must be a number, got '8'\.$",
             id="text-baseline",
         ),
