@@ -11,5 +11,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("checkin/", include("apps.messaging.urls")),
     path("", include("apps.dashboard.urls")),
 ]

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.clinical import scoring
 from apps.core.services import model_create
+from apps.flags.triggers import patient_changed
 from apps.patients.models import Episode, Patient, WorkStatus
 
 from .models import Assessment, Instrument, Reporter
@@ -114,6 +115,8 @@ def assessment_record(
     except ValueError as exc:
         raise ValidationError({"answers": str(exc)}) from exc
     taken_at = taken_at or timezone.now()
+    if timezone.is_naive(taken_at):  # read a wall-clock time in the clinic's zone
+        taken_at = timezone.make_aware(taken_at)
     if taken_at > timezone.now() + dt.timedelta(minutes=5):
         raise ValidationError({"taken_at": "An assessment cannot be taken in the future."})
     if episode is None:
@@ -136,13 +139,32 @@ def assessment_record(
             recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
         ),
     )
-    if instrument == Instrument.WORK_STATUS and patient.work_status != scored.answers["status"]:
-        from apps.patients.services import patient_update
-
-        patient_update(
-            actor=actor,
-            patient=patient,
-            work_status=scored.answers["status"],
-            work_status_since=taken_at.date(),
-        )
+    if instrument == Instrument.WORK_STATUS:
+        _update_work_status(actor=actor, patient=patient, assessment=assessment)
+    patient_changed(patient)
     return assessment
+
+
+def _update_work_status(*, actor: Any, patient: Patient, assessment: Assessment) -> None:
+    """The patient's work status follows their latest work-status assessment.
+
+    A back-dated assessment older than the latest one does not overwrite the current status.
+    The "since" date is the clinic-local date it was taken (not the UTC date).
+    """
+    newer = (
+        Assessment.objects.filter(patient=patient, instrument=Instrument.WORK_STATUS)
+        .exclude(pk=assessment.pk)
+        .filter(taken_at__gt=assessment.taken_at)
+        .exists()
+    )
+    status = assessment.answers["status"]
+    if newer or patient.work_status == status:
+        return
+    from apps.patients.services import patient_update
+
+    patient_update(
+        actor=actor,
+        patient=patient,
+        work_status=status,
+        work_status_since=timezone.localdate(assessment.taken_at),
+    )

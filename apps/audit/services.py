@@ -26,7 +26,7 @@ def audit_record(
     """Append an audit event. ``changed_fields`` are names only, never values."""
     meta = current_request_meta()
     if patient is None and obj is not None:
-        patient = _patient_of(obj)
+        patient = patient_of(obj)
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk if object_id is None else object_id
@@ -45,7 +45,7 @@ def audit_record(
     )
 
 
-def _patient_of(obj: models.Model) -> Any:
+def patient_of(obj: models.Model) -> Any:
     from apps.patients.models import Patient
 
     if isinstance(obj, Patient):
@@ -55,7 +55,7 @@ def _patient_of(obj: models.Model) -> Any:
             related = getattr(obj, attr)
             if related is None:
                 continue
-            return _patient_of(related)
+            return patient_of(related)
     return None
 
 

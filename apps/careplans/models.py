@@ -155,8 +155,8 @@ class Goal(TimeStampedModel):
     plan = models.ForeignKey(CarePlan, on_delete=models.CASCADE, related_name="goals")
     measure = models.CharField(max_length=16, choices=GoalMeasure.choices)
     description = models.CharField(max_length=255)
-    baseline = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
-    target = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    baseline = models.DecimalField(max_digits=9, decimal_places=4, null=True, blank=True)
+    target = models.DecimalField(max_digits=9, decimal_places=4, null=True, blank=True)
     due_on = models.DateField()
     achievement_status = models.CharField(
         max_length=16, choices=AchievementStatus.choices, default=AchievementStatus.IN_PROGRESS

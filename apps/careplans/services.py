@@ -1,6 +1,7 @@
 """Writes for care plans: applying a template creates the whole plan in one step."""
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -9,25 +10,37 @@ from django.db import transaction
 from apps.assessments.models import Assessment
 from apps.core.dates import clinic_today
 from apps.core.services import model_create, model_update
+from apps.flags.triggers import patient_changed
 from apps.patients.models import Episode, EpisodeStatus
 from apps.worklist.services import task_create
 
 from .models import CarePlan, Goal, Intervention, InterventionStatus, PlanTemplate
 
+# Goal.baseline keeps 2 decimal places; scores are stored with 4 (e.g. PEG 4.3333, ODI 35.5556).
+BASELINE_QUANTUM = Decimal("0.0001")
 
-def _latest_score(episode: Episode, measure: str, on_or_before: dt.date) -> Any:
+
+def _latest_score(episode: Episode, measure: str, on_or_before: dt.date) -> Decimal | None:
+    """The latest score of ``measure`` in this episode (taken from its onset up to the plan's
+    start, clinic-local dates), rounded to the goal's precision; None when there is none.
+
+    A measure from an earlier episode is not this episode's baseline.
+    """
     latest = (
         Assessment.objects.filter(
             patient_id=episode.patient_id,
             instrument=measure,
             score__isnull=False,
+            taken_at__date__gte=episode.onset,
             taken_at__date__lte=on_or_before,
         )
         .order_by("-taken_at")
         .values_list("score", flat=True)
         .first()
     )
-    return latest
+    if latest is None:
+        return None
+    return Decimal(latest).quantize(BASELINE_QUANTUM, rounding=ROUND_HALF_UP)
 
 
 @transaction.atomic
@@ -41,6 +54,8 @@ def plan_template_apply(
     """Create the episode's care plan from ``template``: interventions, goals (with baselines
     from the latest measures) and a task to book each first follow-up, due at its offset."""
     start = start_date or clinic_today()
+    if not template.is_active:
+        raise ValidationError({"template": "This plan template is retired; choose an active one."})
     if episode.status != EpisodeStatus.ACTIVE:
         raise ValidationError({"episode": "A plan can only be applied to an active episode."})
     if CarePlan.objects.filter(episode=episode).exists():
@@ -99,17 +114,21 @@ def plan_template_apply(
             discipline=follow_up.discipline,
             source="plan",
         )
+    patient_changed(episode.patient_id)
     return plan
 
 
 @transaction.atomic
 def intervention_add(*, actor: Any, plan: CarePlan, **fields: Any) -> Intervention:
-    return model_create(actor=actor, instance=Intervention(plan=plan, **fields))
+    result = model_create(actor=actor, instance=Intervention(plan=plan, **fields))
+    patient_changed(plan.episode.patient_id)
+    return result
 
 
 @transaction.atomic
 def intervention_update(*, actor: Any, intervention: Intervention, **fields: Any) -> Intervention:
     model_update(actor=actor, instance=intervention, data=fields)
+    patient_changed(intervention.plan.episode.patient_id)
     return intervention
 
 

@@ -504,8 +504,8 @@ DEFAULT_PERCENT_THRESHOLD: Final[int] = 30
 
 def _change_rule(
     instrument: str,
-    baseline: float | Decimal,
-    follow_up: float | Decimal,
+    baseline: float | Decimal | Fraction,
+    follow_up: float | Decimal | Fraction,
     absolute: Decimal | float | _Default | None,
     percent: Decimal | int,
 ) -> tuple[Fraction, Fraction, Fraction | None, Fraction]:
@@ -542,8 +542,8 @@ def _change_rule(
 
 def is_meaningful_improvement(
     instrument: str,
-    baseline: float | Decimal,
-    follow_up: float | Decimal,
+    baseline: float | Decimal | Fraction,
+    follow_up: float | Decimal | Fraction,
     *,
     absolute: Decimal | float | _Default | None = DEFAULT,
     percent: Decimal | int = DEFAULT_PERCENT_THRESHOLD,
@@ -567,8 +567,8 @@ def is_meaningful_improvement(
 
 def is_meaningful_worsening(
     instrument: str,
-    baseline: float | Decimal,
-    follow_up: float | Decimal,
+    baseline: float | Decimal | Fraction,
+    follow_up: float | Decimal | Fraction,
     *,
     absolute: Decimal | float | _Default | None = DEFAULT,
     percent: Decimal | int = DEFAULT_PERCENT_THRESHOLD,

@@ -60,7 +60,7 @@ THRESHOLDS: dict[str, ThresholdSpec] = {
         _spec(
             "mcid_nrs_points",
             "2",
-            "0",
+            "0.5",
             "10",
             "points",
             "Farrar 2001; Ostelo 2008",
@@ -69,7 +69,7 @@ THRESHOLDS: dict[str, ThresholdSpec] = {
         _spec(
             "mcid_odi_points",
             "10",
-            "0",
+            "0.5",
             "100",
             "points",
             "Ostelo 2008 consensus",

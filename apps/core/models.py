@@ -7,3 +7,17 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class WorkerHeartbeat(models.Model):
+    """Last time a Celery worker ran the heartbeat task (scheduled by beat). Shown on /healthz."""
+
+    worker = models.CharField(max_length=200, unique=True)
+    last_seen = models.DateTimeField()
+    beats = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-last_seen"]
+
+    def __str__(self) -> str:
+        return f"{self.worker} at {self.last_seen:%Y-%m-%d %H:%M:%S}"

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -24,10 +25,23 @@ def _broker_status() -> dict[str, Any]:
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-            transport = conn.transport_cls
+            transport = conn.transport.driver_type
     except Exception as exc:  # noqa: BLE001 - any failure means "down"
         return {"ok": False, "error": exc.__class__.__name__}
-    return {"ok": True, "transport": str(transport)}
+    return {"ok": True, "transport": transport}
+
+
+def _worker_status() -> dict[str, Any]:
+    """Informational: when a worker last ran the heartbeat task (does not change the status)."""
+    from .models import WorkerHeartbeat
+
+    beat = WorkerHeartbeat.objects.order_by("-last_seen").first()
+    if beat is None:
+        return {"last_heartbeat": None}
+    return {
+        "last_heartbeat": beat.last_seen.isoformat(),
+        "seconds_ago": int((timezone.now() - beat.last_seen).total_seconds()),
+    }
 
 
 @never_cache
@@ -36,6 +50,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """Database and broker status as JSON: 200 when both answer, 503 otherwise."""
     checks = {"database": _database_status(), "broker": _broker_status()}
     ok = all(c["ok"] for c in checks.values())
-    return JsonResponse(
-        {"status": "ok" if ok else "unavailable", **checks}, status=200 if ok else 503
-    )
+    body: dict[str, Any] = {"status": "ok" if ok else "unavailable", **checks}
+    if checks["database"]["ok"]:
+        body["worker"] = _worker_status()
+    return JsonResponse(body, status=200 if ok else 503)

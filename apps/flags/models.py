@@ -31,7 +31,13 @@ class Flag(TimeStampedModel):
     severity = models.CharField(max_length=8, choices=Severity.choices)
     status = models.CharField(max_length=16, choices=FlagStatus.choices, default=FlagStatus.OPEN)
     summary = models.CharField(max_length=255)
-    evidence = models.JSONField(default=dict)
+    evidence = models.JSONField(default=dict, blank=True)
+    fingerprint = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="What exactly triggered the flag. A flag resolved by a clinician is not raised "
+        "again while the fingerprint stays the same (e.g. the same PHQ-9, the same dose).",
+    )
     raised_at = models.DateTimeField(default=timezone.now)
     last_evaluated_at = models.DateTimeField(default=timezone.now)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -52,6 +58,7 @@ class Flag(TimeStampedModel):
         related_name="+",
     )
     resolution_note = models.TextField(blank=True)
+    auto_resolved = models.BooleanField(default=False)
     resolution_evidence = models.JSONField(
         null=True, blank=True, help_text="For auto-resolved flags: the evidence of clearing."
     )
@@ -75,6 +82,7 @@ class Flag(TimeStampedModel):
             models.CheckConstraint(
                 condition=~Q(status="resolved") | Q(resolved_at__isnull=False),
                 name="flag_resolved_has_time",
+                violation_error_message="A resolved flag needs its resolution time.",
             ),
         ]
 

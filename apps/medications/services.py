@@ -1,7 +1,7 @@
 """Writes for medication orders. Daily MME is computed here, with apps.clinical.scoring."""
 
 import datetime as dt
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -10,6 +10,7 @@ from django.db import transaction
 from apps.clinical import scoring
 from apps.core.dates import clinic_today
 from apps.core.services import model_create, model_update
+from apps.flags.triggers import patient_changed
 
 from .models import OPIOID_CLASSES, MedicationOrder
 
@@ -41,7 +42,11 @@ def compute_daily_mme(order: MedicationOrder) -> Decimal | None:
     if order.daily_dose is None:
         return None
     try:
-        mme = scoring.daily_mme(order.opioid, Decimal(order.daily_dose))
+        dose = Decimal(str(order.daily_dose))
+    except InvalidOperation as exc:
+        raise ValidationError({"daily_dose": "Enter the total daily dose as a number."}) from exc
+    try:
+        mme = scoring.daily_mme(order.opioid, dose)
     except ValueError as exc:
         raise ValidationError({"daily_dose": str(exc)}) from exc
     return Decimal(str(round(mme, 2)))
@@ -66,7 +71,9 @@ def medication_order_create(*, actor: Any, episode: Any, **fields: Any) -> Medic
     ):
         order.prescriber = actor
     order.daily_mme = compute_daily_mme(order)
-    return model_create(actor=actor, instance=order)
+    result = model_create(actor=actor, instance=order)
+    patient_changed(episode.patient_id)
+    return result
 
 
 @transaction.atomic
@@ -75,16 +82,29 @@ def medication_order_update(
 ) -> MedicationOrder:
     """Change an order. A higher daily dose restarts the opioid review clock (CDC 2022)."""
     data = _check_fields(fields)
-    increased = (
-        data.get("daily_dose") is not None
-        and order.daily_dose is not None
-        and Decimal(data["daily_dose"]) > order.daily_dose
-    )
+    probe = MedicationOrder(**{**{f: getattr(order, f) for f in ORDER_FIELDS}, **data})
+    new_mme = compute_daily_mme(probe)
+    try:
+        new_daily_dose = (
+            None if data.get("daily_dose") is None else Decimal(str(data["daily_dose"]))
+        )
+    except InvalidOperation as exc:
+        raise ValidationError({"daily_dose": "Enter the total daily dose as a number."}) from exc
+    # For an opioid, escalation is measured in MME/day: a switch to a more potent opioid at the
+    # same mg is an increase, a rotation to more mg of a weaker one is not. Otherwise, mg/day.
+    if new_mme is not None and order.daily_mme is not None:
+        increased = new_mme > order.daily_mme
+    else:
+        increased = (
+            new_daily_dose is not None
+            and order.daily_dose is not None
+            and new_daily_dose > order.daily_dose
+        )
     if increased and "dose_changed_on" not in data:
         data["dose_changed_on"] = clinic_today()
-    probe = MedicationOrder(**{**{f: getattr(order, f) for f in ORDER_FIELDS}, **data})
-    data["daily_mme"] = compute_daily_mme(probe)
+    data["daily_mme"] = new_mme
     model_update(actor=actor, instance=order, data=data)
+    patient_changed(order.episode.patient_id)
     return order
 
 
@@ -103,6 +123,7 @@ def medication_review(
     if naloxone_offered and order.naloxone_offered_on is None:
         data["naloxone_offered_on"] = reviewed_on
     model_update(actor=actor, instance=order, data=data)
+    patient_changed(order.episode.patient_id)
     return order
 
 
@@ -111,4 +132,5 @@ def medication_stop(
     *, actor: Any, order: MedicationOrder, stop_date: dt.date | None = None
 ) -> MedicationOrder:
     model_update(actor=actor, instance=order, data={"stop_date": stop_date or clinic_today()})
+    patient_changed(order.episode.patient_id)
     return order

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -44,6 +46,22 @@ class OutboundMessage(TimeStampedModel):
         blank=True,
         related_name="messages",
         help_text="The patient the message is about (or to).",
+    )
+    appointment = models.ForeignKey(
+        "scheduling.Appointment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        help_text="For appointment reminders: re-checked at send time (cancelled → not sent).",
+    )
+    checkin = models.ForeignKey(
+        "messaging.CheckIn",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        help_text="For check-in invitations: not sent once the check-in is used or expired.",
     )
     recipient_clinician = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -106,3 +124,37 @@ class Notification(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CheckIn(TimeStampedModel):
+    """A one-time link that lets a patient report their outcome measures without logging in.
+
+    The link carries ``signing.dumps({"c": id, "n": nonce})``: tamper-evident, and useless once
+    ``used_at`` is set (a conditional UPDATE marks it used, so a double submit records nothing
+    twice) or ``expires_at`` has passed.
+    """
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, related_name="checkins"
+    )
+    episode = models.ForeignKey(
+        "patients.Episode",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="checkins",
+    )
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    nonce = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "check-in link"
+
+    def __str__(self) -> str:
+        state = "used" if self.used_at else "open"
+        return f"Check-in {self.pk} ({state}, expires {self.expires_at:%Y-%m-%d})"
+
+    def is_expired(self, now: dt.datetime | None = None) -> bool:
+        return self.expires_at <= (now or timezone.now())

@@ -163,6 +163,12 @@ class Episode(TimeStampedModel):
         ordering = ["-onset"]
         indexes = [models.Index(fields=["status", "onset"])]
         constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(status="active", archived_at__isnull=True),
+                name="episode_one_active_per_patient",
+                violation_error_message="This patient already has an active episode.",
+            ),
             models.CheckConstraint(
                 condition=Q(closed_on__isnull=True) | Q(closed_on__gte=F("onset")),
                 name="episode_closed_after_onset",
@@ -264,6 +270,7 @@ class RedFlagFinding(TimeStampedModel):
                 fields=["episode", "sign"],
                 condition=Q(cleared_on__isnull=True),
                 name="red_flag_sign_once_while_open",
+                violation_error_message="This red-flag sign is already recorded and not cleared.",
             ),
             models.CheckConstraint(
                 condition=Q(cleared_on__isnull=True) | Q(cleared_on__gte=F("noted_on")),

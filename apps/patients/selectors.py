@@ -25,11 +25,26 @@ def patients_visible_to(user: Any, *, include_archived: bool = False) -> Patient
 
 def patient_get_for_user(user: Any, patient_id: Any, *, include_archived: bool = False) -> Patient:
     """The patient, if ``user`` may see it; ``Http404`` for missing and forbidden alike."""
-    try:
-        pk = int(patient_id)
-    except (TypeError, ValueError):
-        raise Http404("No such patient.") from None
+    pk = _parse_id(patient_id)
+    if pk is None:
+        raise Http404("No such patient.")
     try:
         return patients_visible_to(user, include_archived=include_archived).get(pk=pk)
     except Patient.DoesNotExist:
         raise Http404("No such patient.") from None
+
+
+def _parse_id(value: Any) -> int | None:
+    """A whole-number id from an int or its decimal text; None for anything else.
+
+    Stricter than ``int()``: ``3.7`` or ``True`` is not patient 3 or 1.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isascii() and text.isdigit():
+            return int(text)
+    return None

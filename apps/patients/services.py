@@ -10,6 +10,7 @@ from django.utils import timezone
 from apps.audit.services import audit_record
 from apps.core.dates import clinic_today
 from apps.core.services import model_create, model_update
+from apps.flags.triggers import patient_changed
 
 from .models import (
     CareTeamMember,
@@ -58,30 +59,42 @@ def patient_update(*, actor: Any, patient: Patient, **fields: Any) -> Patient:
     if "work_status" in data and data["work_status"] != patient.work_status:
         data.setdefault("work_status_since", clinic_today())
     model_update(actor=actor, instance=patient, data=data)
+    patient_changed(patient)
     return patient
 
 
 @transaction.atomic
 def patient_archive(*, actor: Any, patient: Patient) -> Patient:
     """Archive (never delete): the patient leaves caseloads and jobs, history is kept."""
-    if patient.archived_at is None:
-        patient.archived_at = timezone.now()
-        patient.save(update_fields=["archived_at", "updated_at"])
+    now = timezone.now()
+    # Conditional UPDATE: a second archive (another tab, a stale instance, a concurrent request)
+    # neither moves the original archive time nor writes a second audit event.
+    archived = Patient.objects.filter(pk=patient.pk, archived_at__isnull=True).update(
+        archived_at=now, updated_at=now
+    )
+    patient.refresh_from_db(fields=["archived_at", "updated_at"])
+    if archived:
         audit_record(actor=actor, action="archive", obj=patient, changed_fields=["archived_at"])
+    patient_changed(patient)
     return patient
 
 
 @transaction.atomic
 def episode_open(*, actor: Any, patient: Patient, onset: dt.date, summary: str = "") -> Episode:
+    # Lock the patient row so that two concurrent requests cannot both open an episode
+    # (nothing in the schema enforces one active episode per patient).
+    list(Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk", flat=True))
     if patient.episodes.filter(status=EpisodeStatus.ACTIVE, archived_at__isnull=True).exists():
         raise ValidationError(
             {
                 "onset": "This patient already has an active episode; close it before opening another."
             }
         )
-    return model_create(
+    result = model_create(
         actor=actor, instance=Episode(patient=patient, onset=onset, summary=summary)
     )
+    patient_changed(patient)
+    return result
 
 
 @transaction.atomic
@@ -94,6 +107,7 @@ def episode_close(*, actor: Any, episode: Episode, closed_on: dt.date | None = N
         instance=episode,
         data={"status": EpisodeStatus.CLOSED, "closed_on": closed_on},
     )
+    patient_changed(episode.patient_id)
     return episode
 
 
@@ -116,12 +130,14 @@ def care_team_assign(
     if is_lead:
         for current in episode.care_team.filter(is_lead=True, end__isnull=True):
             model_update(actor=actor, instance=current, data={"is_lead": False})
-    return model_create(
+    result = model_create(
         actor=actor,
         instance=CareTeamMember(
             episode=episode, clinician=clinician, role=role, start=start, is_lead=is_lead
         ),
     )
+    patient_changed(episode.patient_id)
+    return result
 
 
 @transaction.atomic
@@ -129,6 +145,7 @@ def care_team_end(
     *, actor: Any, member: CareTeamMember, end: dt.date | None = None
 ) -> CareTeamMember:
     model_update(actor=actor, instance=member, data={"end": end or clinic_today()})
+    patient_changed(member.episode.patient_id)
     return member
 
 
@@ -150,6 +167,7 @@ def red_flag_record(
         model_update(
             actor=actor, instance=episode, data={"red_flags_screened_on": finding.noted_on}
         )
+    patient_changed(episode.patient_id)
     return finding
 
 
@@ -159,6 +177,8 @@ def note_add(
 ) -> ClinicalNote:
     if not body.strip():
         raise ValidationError({"body": "Write the note before saving it."})
+    if episode is not None and episode.patient_id != patient.pk:
+        raise ValidationError({"episode": "That episode belongs to another patient."})
     return model_create(
         actor=actor,
         instance=ClinicalNote(patient=patient, episode=episode, author=actor, body=body),

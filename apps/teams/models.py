@@ -35,7 +35,10 @@ class TeamMembership(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["team", "clinician"], name="team_member_once"),
             models.UniqueConstraint(
-                fields=["team"], condition=Q(is_lead=True), name="team_one_lead"
+                fields=["team"],
+                condition=Q(is_lead=True),
+                name="team_one_lead",
+                violation_error_message="This team already has a lead physician.",
             ),
         ]
 

@@ -106,6 +106,7 @@ class Task(TimeStampedModel):
                 fields=["flag"],
                 condition=Q(flag__isnull=False, status__in=["open", "in_progress"]),
                 name="task_one_open_per_flag",
+                violation_error_message="This flag already has an open task.",
             ),
         ]
 

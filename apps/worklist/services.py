@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,6 +29,11 @@ def task_create(
     flag: Any = None,
     agenda_item: Any = None,
 ) -> Task:
+    if patient is not None and patient.team_id != team.pk:
+        # Otherwise another team's worklist would show this patient (the access rule).
+        raise ValidationError({"patient": "The task must belong to the patient's own team."})
+    if episode is not None and patient is not None and episode.patient_id != patient.pk:
+        raise ValidationError({"episode": "That episode belongs to another patient."})
     if assignee is not None and not assignee.teams.filter(pk=team.pk).exists():
         raise ValidationError({"assignee": "Assign the task to a member of the patient's team."})
     return model_create(
@@ -69,6 +74,14 @@ def task_claim(*, actor: Any, task: Task) -> Task:
 def task_complete(*, actor: Any, task: Task) -> Task:
     if task.status not in OPEN_TASK_STATUSES:
         raise ValidationError({"status": "This task is already closed."})
+    if (
+        getattr(actor, "is_authenticated", False)
+        and not actor.is_superuser
+        and not actor.teams.filter(pk=task.team_id).exists()
+    ):
+        raise ValidationError(
+            {NON_FIELD_ERRORS: "Only a member of the task's team can complete it."}
+        )
     model_update(
         actor=actor,
         instance=task,

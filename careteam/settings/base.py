@@ -158,10 +158,13 @@ if REDIS_URL:
 else:
     # Celery's filesystem transport: no service needed on a bare machine.
     CELERY_BROKER_URL = "filesystem://"
+    for _folder in ("out", "processed", "control"):
+        (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "out"),
         "data_folder_out": str(CELERY_BROKER_DIR / "out"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
@@ -189,6 +192,15 @@ EMAIL_FILE_PATH = VAR_DIR / "outbox"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CareTeam <careteam@localhost>")
 SMS_BACKEND = env("SMS_BACKEND", default="apps.messaging.sms.FileSMSBackend")
 SMS_FILE_PATH = VAR_DIR / "sms"
+# Delivery of outbound messages (apps.messaging.services.send_message):
+# a transient failure retries after BASE * 2**(attempt-1) seconds, capped at MAX;
+# a row left "sending" longer than CLAIM_TIMEOUT (its worker died) goes back to "pending".
+MESSAGE_RETRY_BASE_SECONDS = env.int("MESSAGE_RETRY_BASE_SECONDS", default=60)
+MESSAGE_RETRY_MAX_SECONDS = env.int("MESSAGE_RETRY_MAX_SECONDS", default=3600)
+MESSAGE_CLAIM_TIMEOUT_SECONDS = env.int("MESSAGE_CLAIM_TIMEOUT_SECONDS", default=300)
+MESSAGE_DISPATCH_BATCH_SIZE = env.int("MESSAGE_DISPATCH_BATCH_SIZE", default=500)
+# Check-in invitations go out this many days before an outcome measure falls due (policy).
+CHECKIN_LEAD_DAYS = env.int("CHECKIN_LEAD_DAYS", default=1)
 
 # --- REST API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -222,3 +234,4 @@ LOGGING = {
 # --- Product settings -----------------------------------------------------------------------------
 # Public base URL used in links sent by email/SMS (check-in links, notification links).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+RULES_BATCH_SIZE = env.int("RULES_BATCH_SIZE", default=500)

@@ -1,0 +1,63 @@
+# CareTeam — the two commands a new user needs:
+#   make run    set up everything and start the dashboard, a Celery worker and beat
+#   make test   install the test tools and run lint, type checks and the whole suite
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint typecheck pytest install install-dev migrate demo check-deploy clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	DJANGO_SETTINGS_MODULE=careteam.settings.local $(PY) manage.py migrate --noinput
+
+demo: migrate
+	DJANGO_SETTINGS_MODULE=careteam.settings.local $(PY) manage.py seed_demo
+
+## run: the dashboard at http://$(HOST):$(PORT) plus a Celery worker and beat (Ctrl-C stops all).
+run: demo
+	@echo ""
+	@echo "  CareTeam is starting at http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"
+	@echo "  Demo logins are listed above. Press Ctrl-C to stop the web server, worker and beat."
+	@echo ""
+	DJANGO_SETTINGS_MODULE=careteam.settings.local HOST=$(HOST) PORT=$(PORT) \
+		PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -f Procfile.dev
+
+## test: lint, type checks, migrations in step with models, then the whole pytest suite.
+test: install-dev lint typecheck
+	DJANGO_SETTINGS_MODULE=careteam.settings.test $(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-dev
+	$(BIN)/mypy apps
+
+## check-deploy: Django's deployment checklist under production settings, warnings fail.
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=careteam.settings.production \
+	SECRET_KEY=$${SECRET_KEY:-check-deploy-only-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')} \
+	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-careteam.example.org} \
+		$(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from apps.core.admin_mixins import AuditedAdminMixin
+from apps.teams.models import TeamMembership
+
+from .models import Clinician
+
+
+class ClinicianCreationForm(AdminUserCreationForm):  # type: ignore[type-arg]
+    class Meta(AdminUserCreationForm.Meta):  # type: ignore[name-defined]
+        model = Clinician
+        fields = ("username",)
+
+
+class ClinicianChangeForm(UserChangeForm):  # type: ignore[type-arg]
+    class Meta(UserChangeForm.Meta):  # type: ignore[name-defined]
+        model = Clinician
+        fields = "__all__"
+
+
+class ClinicianTeamMembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = TeamMembership
+    fk_name = "clinician"
+    extra = 0
+    autocomplete_fields = ("team",)
+    fields = ("team", "is_lead")
+    verbose_name = "team"
+    verbose_name_plural = "teams"
+
+
+@admin.register(Clinician)
+class ClinicianAdmin(AuditedAdminMixin, UserAdmin):  # type: ignore[type-arg]
+    form = ClinicianChangeForm
+    add_form = ClinicianCreationForm
+    inlines = (ClinicianTeamMembershipInline,)
+    list_display = (
+        "username",
+        "full_name",
+        "title",
+        "discipline",
+        "team_count",
+        "is_staff",
+        "is_active",
+    )
+    list_filter = ("discipline", "is_staff", "is_superuser", "is_active", "teams")
+    search_fields = ("username", "first_name", "last_name", "email")
+    ordering = ("last_name", "first_name", "username")
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Personal info", {"fields": ("title", "first_name", "last_name", "email", "phone")}),
+        ("Clinical role", {"fields": ("discipline",)}),
+        (
+            "Permissions",
+            {
+                "fields": (
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                ),
+            },
+        ),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        *UserAdmin.add_fieldsets,
+        (
+            "Clinician",
+            {
+                "classes": ("wide",),
+                "fields": ("title", "first_name", "last_name", "email", "phone", "discipline"),
+            },
+        ),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_team_count=Count("team_memberships", distinct=True))
+        )
+
+    @admin.display(description="name", ordering="last_name")
+    def full_name(self, obj: Clinician) -> str:
+        return obj.get_full_name()
+
+    @admin.display(description="teams", ordering="_team_count")
+    def team_count(self, obj: Clinician) -> int:
+        return getattr(obj, "_team_count", 0)

@@ -1,0 +1,19 @@
+"""Operational Celery tasks."""
+
+from celery import shared_task
+from django.db.models import F
+from django.utils import timezone
+
+from .models import WorkerHeartbeat
+
+
+@shared_task(name="core.worker_heartbeat", ignore_result=True)
+def worker_heartbeat() -> None:
+    """Record that a worker is alive and consuming the queue (idempotent upsert)."""
+    name = worker_heartbeat.request.hostname or "unknown"
+    now = timezone.now()
+    updated = WorkerHeartbeat.objects.filter(worker=name).update(
+        last_seen=now, beats=F("beats") + 1
+    )
+    if not updated:
+        WorkerHeartbeat.objects.get_or_create(worker=name, defaults={"last_seen": now, "beats": 1})

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.safestring import SafeString
+
+from apps.core.admin_mixins import EpisodeOfPatientForm, ScopedModelAdmin, pretty_json
+
+from .models import Flag
+
+
+@admin.register(Flag)
+class FlagAdmin(ScopedModelAdmin):
+    patient_path = "patient"
+    form = EpisodeOfPatientForm
+    list_display = ("rule_code", "severity", "status", "patient", "raised_at", "summary")
+    list_filter = (
+        "status",
+        "severity",
+        "rule_code",
+        "auto_resolved",
+        "raised_at",
+        "patient__team",
+    )
+    search_fields = (
+        "rule_code",
+        "summary",
+        "patient__mrn",
+        "patient__first_name",
+        "patient__last_name",
+    )
+    list_select_related = ("patient",)
+    autocomplete_fields = ("patient", "episode", "acknowledged_by", "resolved_by")
+    readonly_fields = (
+        "fingerprint",
+        "auto_resolved",
+        "evidence_pretty",
+        "resolution_evidence_pretty",
+        "last_evaluated_at",
+        "escalated_at",
+        "created_at",
+        "updated_at",
+    )
+    date_hierarchy = "raised_at"
+    fieldsets = (
+        (None, {"fields": ("patient", "episode", "rule_code", "severity", "summary")}),
+        (
+            "Evidence",
+            {"fields": ("evidence_pretty", "fingerprint", "raised_at", "last_evaluated_at")},
+        ),
+        (
+            "Status",
+            {
+                "fields": (
+                    "status",
+                    "acknowledged_at",
+                    "acknowledged_by",
+                    "snoozed_until",
+                    "escalated_at",
+                )
+            },
+        ),
+        (
+            "Resolution",
+            {
+                "fields": (
+                    "resolved_at",
+                    "resolved_by",
+                    "resolution_note",
+                    "auto_resolved",
+                    "resolution_evidence_pretty",
+                )
+            },
+        ),
+        ("Record", {"fields": ("created_at", "updated_at")}),
+    )
+
+    @admin.display(description="evidence")
+    def evidence_pretty(self, obj: Flag) -> SafeString:
+        return pretty_json(obj.evidence)
+
+    @admin.display(description="resolution evidence")
+    def resolution_evidence_pretty(self, obj: Flag) -> SafeString:
+        return pretty_json(obj.resolution_evidence)

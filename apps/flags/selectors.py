@@ -1,0 +1,31 @@
+"""Reading flags. A flag is reached only through a patient the user may see."""
+
+from typing import Any
+
+from django.http import Http404
+
+from apps.patients.selectors import patients_visible_to
+
+from .models import OPEN_FLAG_STATUSES, Flag
+
+
+def flags_visible_to(user: Any):  # type: ignore[no-untyped-def]
+    return Flag.objects.filter(patient__in=patients_visible_to(user))
+
+
+def flag_get_for_user(user: Any, flag_id: Any) -> Flag:
+    """The flag if its patient is visible to ``user``; Http404 for missing and forbidden alike."""
+    try:
+        pk = int(flag_id)
+    except (TypeError, ValueError):
+        raise Http404("No such flag.") from None
+    try:
+        return flags_visible_to(user).select_related("patient").get(pk=pk)
+    except Flag.DoesNotExist:
+        raise Http404("No such flag.") from None
+
+
+def open_flags_for_patient(patient: Any):  # type: ignore[no-untyped-def]
+    return Flag.objects.filter(patient=patient, status__in=OPEN_FLAG_STATUSES).order_by(
+        "-raised_at"
+    )

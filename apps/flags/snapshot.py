@@ -1,0 +1,269 @@
+"""Everything the rules need about a batch of episodes, read in a fixed number of queries.
+
+Rules are pure functions of an ``EpisodeSnapshot`` (no database access), so evaluating a batch
+costs the same ~9 queries whether it holds 1 episode or 1,000, and each rule can be tested on a
+hand-built snapshot.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.assessments.models import Assessment
+from apps.careplans.models import CarePlan, Intervention
+from apps.medications.models import MedicationOrder
+from apps.patients.models import CareTeamMember, Episode, RedFlagFinding
+from apps.scheduling.models import Appointment
+
+RULE_INSTRUMENTS = ("nrs", "peg", "odi", "phq9", "sleep")
+
+
+@dataclass(frozen=True)
+class Measure:
+    id: int
+    instrument: str
+    value: Fraction | None  # exact score (PEG and ODI recomputed from their answers)
+    taken_at: dt.datetime
+    taken_on: dt.date
+    self_harm: str = ""
+
+    @property
+    def display(self) -> str:
+        if self.value is None:
+            return "—"
+        return f"{float(self.value):.4g}"
+
+
+@dataclass(frozen=True)
+class TeamRole:
+    clinician_id: int
+    role: str
+    is_lead: bool
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    kind: str
+    status: str
+    start_date: dt.date
+    end_date: dt.date | None
+    discipline: str
+
+    def is_current(self, day: dt.date) -> bool:
+        return (
+            self.status in ("active", "planned")
+            and self.start_date <= day
+            and (self.end_date is None or self.end_date >= day)
+        )
+
+
+@dataclass(frozen=True)
+class Visit:
+    id: int
+    kind: str
+    discipline: str
+    status: str
+    starts_at: dt.datetime
+    starts_on: dt.date
+
+
+@dataclass(frozen=True)
+class Medication:
+    id: int
+    drug: str
+    drug_class: str
+    daily_mme: Decimal | None
+    start_date: dt.date
+    stop_date: dt.date | None
+    dose_changed_on: dt.date | None
+    last_reviewed_on: dt.date | None
+    naloxone_offered_on: dt.date | None
+    prescriber_id: int | None
+
+
+@dataclass
+class EpisodeSnapshot:
+    episode_id: int
+    patient_id: int
+    team_id: int
+    onset: dt.date
+    today: dt.date
+    work_status: str
+    work_status_since: dt.date | None
+    plan_id: int | None = None
+    plan_started_on: dt.date | None = None
+    plan_status: str | None = None
+    care_team: list[TeamRole] = field(default_factory=list)
+    interventions: list[PlanItem] = field(default_factory=list)
+    measures: dict[str, list[Measure]] = field(default_factory=dict)  # oldest first
+    visits: list[Visit] = field(default_factory=list)
+    medications: list[Medication] = field(default_factory=list)
+    red_flags: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def day(self) -> int:
+        return (self.today - self.onset).days
+
+    @property
+    def phase(self) -> str:
+        from apps.patients.models import phase_for
+
+        return str(phase_for(self.onset, self.today))
+
+    def series(self, instrument: str) -> list[Measure]:
+        return self.measures.get(instrument, [])
+
+    def role_holders(self, *roles: str) -> list[TeamRole]:
+        return [m for m in self.care_team if m.role in roles]
+
+    def active_medications(self) -> list[Medication]:
+        return [
+            m
+            for m in self.medications
+            if m.start_date <= self.today and (m.stop_date is None or m.stop_date >= self.today)
+        ]
+
+
+def exact_value(instrument: str, score: Decimal | None, answers: Any) -> Fraction | None:
+    """The exact score. PEG and ODI are stored rounded to 4 decimals; recompute them exactly
+    from the answers so that "exactly 30%" is decided in exact arithmetic (CLINICAL.md)."""
+    if score is None:
+        return None
+    try:
+        if instrument == "peg":
+            return Fraction(
+                int(answers["pain"]) + int(answers["enjoyment"]) + int(answers["activity"]), 3
+            )
+        if instrument == "odi":
+            answered = [int(s) for s in answers["sections"] if s is not None]
+            return Fraction(sum(answered) * 100, 5 * len(answered))
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        pass
+    return Fraction(score)
+
+
+def load_snapshots(episode_ids: Iterable[int], today: dt.date) -> list[EpisodeSnapshot]:
+    """Snapshots of the given *active* episodes, in a fixed number of queries."""
+    # Query 1: the episodes with their patients.
+    episodes = list(
+        Episode.objects.active()
+        .filter(pk__in=list(episode_ids))
+        .values(
+            "id",
+            "onset",
+            "patient_id",
+            "patient__team_id",
+            "patient__work_status",
+            "patient__work_status_since",
+        )
+    )
+    snaps = {
+        e["id"]: EpisodeSnapshot(
+            episode_id=e["id"],
+            patient_id=e["patient_id"],
+            team_id=e["patient__team_id"],
+            onset=e["onset"],
+            today=today,
+            work_status=e["patient__work_status"],
+            work_status_since=e["patient__work_status_since"],
+        )
+        for e in episodes
+    }
+    if not snaps:
+        return []
+    ids = list(snaps)
+    by_patient = {s.patient_id: s for s in snaps.values()}
+    patient_ids = list(by_patient)
+
+    # Query 2: current care-team roles.
+    for ct_row in (
+        CareTeamMember.objects.filter(episode_id__in=ids, start__lte=today)
+        .filter(Q(end__isnull=True) | Q(end__gte=today))
+        .values_list("episode_id", "clinician_id", "role", "is_lead")
+    ):
+        snaps[ct_row[0]].care_team.append(TeamRole(ct_row[1], ct_row[2], ct_row[3]))
+
+    # Query 3: care plans.
+    plan_of: dict[int, int] = {}
+    for plan_id, episode_id, started_on, status in CarePlan.objects.filter(
+        episode_id__in=ids
+    ).values_list("id", "episode_id", "started_on", "status"):
+        snap = snaps[episode_id]
+        snap.plan_id, snap.plan_started_on, snap.plan_status = plan_id, started_on, status
+        plan_of[plan_id] = episode_id
+
+    # Query 4: interventions of those plans.
+    if plan_of:
+        for iv_row in Intervention.objects.filter(plan_id__in=list(plan_of)).values_list(
+            "plan_id", "kind", "status", "start_date", "end_date", "discipline"
+        ):
+            snaps[plan_of[iv_row[0]]].interventions.append(PlanItem(*iv_row[1:]))
+
+    # Query 5: the measures the rules read, oldest first.
+    series: dict[int, dict[str, list[Measure]]] = defaultdict(lambda: defaultdict(list))
+    for a_row in (
+        Assessment.objects.filter(patient_id__in=patient_ids, instrument__in=RULE_INSTRUMENTS)
+        .order_by("taken_at", "id")
+        .values_list("id", "patient_id", "instrument", "score", "answers", "taken_at", "self_harm")
+    ):
+        aid, pid, instrument, score, answers, taken_at, self_harm = a_row
+        series[pid][instrument].append(
+            Measure(
+                id=aid,
+                instrument=instrument,
+                value=exact_value(instrument, score, answers),
+                taken_at=taken_at,
+                taken_on=_local_date(taken_at),
+                self_harm=self_harm,
+            )
+        )
+    for pid, snap in by_patient.items():
+        snap.measures = dict(series.get(pid, {}))
+
+    # Query 6: appointments since onset (and future ones).
+    earliest = min(s.onset for s in snaps.values())
+    for v_row in (
+        Appointment.objects.filter(
+            patient_id__in=patient_ids, starts_at__date__gte=earliest - dt.timedelta(days=1)
+        )
+        .order_by("starts_at")
+        .values_list("id", "patient_id", "kind", "discipline", "status", "starts_at")
+    ):
+        snap = by_patient[v_row[1]]
+        starts_on = _local_date(v_row[5])
+        if starts_on >= snap.onset:
+            snap.visits.append(Visit(v_row[0], v_row[2], v_row[3], v_row[4], v_row[5], starts_on))
+
+    # Query 7: medication orders of the episodes.
+    for m_row in MedicationOrder.objects.filter(episode_id__in=ids).values_list(
+        "episode_id",
+        "id",
+        "drug",
+        "drug_class",
+        "daily_mme",
+        "start_date",
+        "stop_date",
+        "dose_changed_on",
+        "last_reviewed_on",
+        "naloxone_offered_on",
+        "prescriber_id",
+    ):
+        snaps[m_row[0]].medications.append(Medication(*m_row[1:]))
+
+    # Query 8: red flags not cleared.
+    for rf in RedFlagFinding.objects.filter(episode_id__in=ids, cleared_on__isnull=True).values(
+        "id", "episode_id", "sign", "noted_on"
+    ):
+        snaps[rf["episode_id"]].red_flags.append(dict(rf))
+    return list(snaps.values())
+
+
+def _local_date(value: dt.datetime) -> dt.date:
+    return timezone.localdate(value)
