@@ -10,7 +10,9 @@ admin.site.index_title = "Care-team coordination"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("apps.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("api/", include("apps.api.urls")),
     path("checkin/", include("apps.messaging.urls")),
     path("", include("apps.dashboard.urls")),
 ]

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from apps.core.choices import Discipline
 from apps.core.dates import clinic_today
@@ -144,6 +145,8 @@ class CarePlan(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
     class Meta:
         ordering = ["-started_on"]
 
@@ -161,6 +164,8 @@ class Goal(TimeStampedModel):
     achievement_status = models.CharField(
         max_length=16, choices=AchievementStatus.choices, default=AchievementStatus.IN_PROGRESS
     )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -186,6 +191,8 @@ class Intervention(TimeStampedModel):
     )
     start_date = models.DateField(default=clinic_today)
     end_date = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["kind", "start_date"]

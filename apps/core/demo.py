@@ -590,13 +590,7 @@ class _Chart:
             day = 1
         if not status:
             status = AppointmentStatus.FULFILLED if day < 0 else AppointmentStatus.BOOKED
-        discipline = {
-            AppointmentKind.PT_VISIT: D.PHYSICAL_THERAPIST,
-            AppointmentKind.PHYSICIAN_VISIT: D.PHYSICIAN,
-            AppointmentKind.PAIN_CLINIC: D.PAIN_SPECIALIST,
-            AppointmentKind.COORDINATOR_CALL: D.CARE_COORDINATOR,
-            AppointmentKind.NURSE_VISIT: D.NURSE,
-        }.get(kind)
+        discipline = DISCIPLINE_OF_KIND.get(kind)
         if kind == AppointmentKind.PSYCHOLOGY_SESSION:
             discipline = D.PSYCHOLOGIST if self.has_role(D.PSYCHOLOGIST) else D.PSYCHIATRIST
         assert discipline is not None, kind
@@ -770,6 +764,14 @@ class _Chart:
             previous_episode=self.previous,
         )
 
+
+DISCIPLINE_OF_KIND: dict[str, str] = {
+    AppointmentKind.PT_VISIT: D.PHYSICAL_THERAPIST,
+    AppointmentKind.PHYSICIAN_VISIT: D.PHYSICIAN,
+    AppointmentKind.PAIN_CLINIC: D.PAIN_SPECIALIST,
+    AppointmentKind.COORDINATOR_CALL: D.CARE_COORDINATOR,
+    AppointmentKind.NURSE_VISIT: D.NURSE,
+}
 
 FULL_TEAM = (
     D.PHYSICIAN,
@@ -1413,10 +1415,10 @@ def o_chronic_new(c: _Chart) -> None:
 
 
 ORDINARY: tuple[tuple[Callable[[_Chart], None], float], ...] = (
-    (o_acute_early, 0.2),
-    (o_acute_recovering, 0.2),
-    (o_subacute_improving, 0.2),
-    (o_chronic_improving, 0.3),
+    (o_acute_early, 0.25),
+    (o_acute_recovering, 0.25),
+    (o_subacute_improving, 0.15),
+    (o_chronic_improving, 0.25),
     (o_chronic_new, 0.1),
 )
 
@@ -1471,9 +1473,9 @@ def _ordinary_extras(c: _Chart) -> None:
 
 
 def _name_pool(seed: int) -> list[tuple[str, str, str]]:
-    pool = [(f, last, Sex.FEMALE) for f in FEMALE_NAMES for last in LAST_NAMES] + [
-        (m, last, Sex.MALE) for m in MALE_NAMES for last in LAST_NAMES
-    ]
+    pool: list[tuple[str, str, str]] = [
+        (f, last, Sex.FEMALE.value) for f in FEMALE_NAMES for last in LAST_NAMES
+    ] + [(m, last, Sex.MALE.value) for m in MALE_NAMES for last in LAST_NAMES]
     random.Random(f"careteam-demo:{seed}:names").shuffle(pool)
     return pool
 

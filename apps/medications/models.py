@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from apps.core.dates import clinic_today
 from apps.core.models import TimeStampedModel
@@ -92,6 +93,8 @@ class MedicationOrder(TimeStampedModel):
     indication = models.CharField(max_length=200, blank=True)
 
     objects = MedicationOrderQuerySet.as_manager()
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-start_date"]

@@ -36,7 +36,7 @@ from apps.assessments.models import OUTCOME_INSTRUMENTS, Assessment, Instrument,
 from apps.clinical.selectors import threshold
 from apps.core.choices import SEVERITY_RANK, Discipline, Severity
 from apps.flags.models import Flag, FlagStatus
-from apps.patients.models import ACUTE_MAX_DAYS, Channel, Episode, Patient
+from apps.patients.models import ACUTE_MAX_DAYS, Channel, Episode, EpisodeStatus, Patient
 from apps.patients.selectors import patients_visible_to
 from apps.scheduling.models import Appointment, AppointmentStatus
 from apps.teams.models import TeamMembership
@@ -389,7 +389,9 @@ def checkin_submit(
     checkin.used_at = now
     patient = checkin.patient
     episode = checkin.episode
-    if episode is not None and (episode.status != "active" or episode.archived_at is not None):
+    if episode is not None and (
+        episode.status != EpisodeStatus.ACTIVE or episode.archived_at is not None
+    ):
         episode = None  # assessment_record then uses the patient's current active episode
     answers = {
         Instrument.NRS: {"value": data["pain_now"]},
@@ -909,7 +911,13 @@ def send_message(
 
     reason = _no_longer_relevant(message, now)
     if reason:
-        _record(message.pk, worker, status=MessageStatus.CANCELLED, last_error=reason)
+        _record(
+            message.pk,
+            worker,
+            status=MessageStatus.CANCELLED,
+            last_error=reason,
+            attempts=F("attempts") - 1,  # nothing was attempted
+        )
         return SendResult.CANCELLED
     if message.kind in PATIENT_FACING_KINDS and message.patient is not None:
         later = outside_quiet_hours(message.patient, now)
@@ -921,6 +929,7 @@ def send_message(
                     worker,
                     status=MessageStatus.CANCELLED,
                     last_error="The patient's quiet hours last until the appointment.",
+                    attempts=F("attempts") - 1,
                 )
                 return SendResult.CANCELLED
             _record(

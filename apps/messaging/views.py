@@ -86,7 +86,7 @@ def _checkin(request: HttpRequest, token: str) -> HttpResponse:
     now = timezone.now()
     if link.used_at is not None:
         return _message_page(request, "used")
-    if link.is_expired(now):
+    if link.is_expired(now) or link.patient.archived_at is not None:
         return _message_page(request, "expired")
 
     form = CheckInForm(request.POST if request.method == "POST" else None)

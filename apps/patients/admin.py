@@ -25,7 +25,7 @@ from .models import (
     Phase,
     RedFlagFinding,
 )
-from .services import episode_close, patient_archive
+from .services import episode_archive, episode_close, patient_archive
 
 PATIENT_SEARCH = ("mrn", "first_name", "last_name", "email")
 
@@ -64,6 +64,7 @@ class ArchivedFilter(admin.SimpleListFilter):
 class EpisodeInline(ScopedTabularInline):
     model = Episode
     extra = 0
+    can_delete = False
     fields = ("onset", "phase_now", "status", "closed_on", "summary", "red_flags_screened_on")
     readonly_fields = ("phase_now",)
     show_change_link = True
@@ -108,6 +109,9 @@ class PatientAdmin(ScopedModelAdmin):
     @admin.display(description="archived", boolean=True, ordering="archived_at")
     def is_archived(self, obj: Patient) -> bool:
         return obj.archived_at is not None
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # patients are archived, never deleted through the app
 
     @admin.action(description="Archive the selected patients", permissions=["change"])
     def archive_patients(self, request: HttpRequest, queryset: QuerySet[Patient]) -> None:
@@ -204,7 +208,7 @@ class EpisodeAdmin(ScopedModelAdmin):
     readonly_fields = ("phase_now", "day_now", "archived_at", "created_at", "updated_at")
     date_hierarchy = "onset"
     inlines = (CareTeamMemberInline, RedFlagFindingInline)
-    actions = (apply_plan_template, "close_episodes")
+    actions = (apply_plan_template, "close_episodes", "archive_episodes")
     fieldsets = (
         (None, {"fields": ("patient", "onset", "phase_now", "day_now", "summary")}),
         ("Status", {"fields": ("status", "closed_on", "red_flags_screened_on")}),
@@ -243,6 +247,17 @@ class EpisodeAdmin(ScopedModelAdmin):
             model_update(
                 actor=request.user, instance=episode, data={"red_flags_screened_on": first}
             )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # episodes are archived, never deleted through the app
+
+    @admin.action(description="Archive the selected episodes", permissions=["change"])
+    def archive_episodes(self, request: HttpRequest, queryset: QuerySet[Episode]) -> None:
+        count = 0
+        for episode in queryset.filter(archived_at__isnull=True):
+            episode_archive(actor=request.user, episode=episode)
+            count += 1
+        self.message_user(request, f"Archived {count} episode(s).", messages.SUCCESS)
 
     @admin.action(description="Close the selected episodes (today)", permissions=["change"])
     def close_episodes(self, request: HttpRequest, queryset: QuerySet[Episode]) -> None:

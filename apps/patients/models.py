@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from apps.core.choices import Discipline
 from apps.core.dates import clinic_today
@@ -81,6 +82,8 @@ class Patient(TimeStampedModel):
     archived_at = models.DateTimeField(null=True, blank=True)
 
     objects = PatientQuerySet.as_manager()
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -158,6 +161,8 @@ class Episode(TimeStampedModel):
     archived_at = models.DateTimeField(null=True, blank=True)
 
     objects = EpisodeQuerySet.as_manager()
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-onset"]

@@ -5,11 +5,15 @@ Every page, API endpoint, export and job that touches patient data goes through 
 functions (Zulip's ``access_stream_by_id`` pattern). Missing and forbidden look the same: 404.
 """
 
-from typing import Any
+from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from .models import Patient, PatientQuerySet
+
+M = TypeVar("M", bound=Model)
 
 
 def patients_visible_to(user: Any, *, include_archived: bool = False) -> PatientQuerySet:
@@ -48,3 +52,38 @@ def _parse_id(value: Any) -> int | None:
         if text.isascii() and text.isdigit():
             return int(text)
     return None
+
+
+def teams_of(user: Any) -> Any:
+    """The teams whose caseloads ``user`` may see (all teams for a superuser)."""
+    from apps.teams.models import Team
+
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Team.objects.none()
+    if user.is_superuser:
+        return Team.objects.all()
+    return Team.objects.filter(memberships__clinician_id=user.pk)
+
+
+def scoped_to_patients(
+    user: Any, queryset: QuerySet[M], patient_path: str = "patient"
+) -> QuerySet[M]:
+    """Rows of ``queryset`` whose patient (reached by ``patient_path``) ``user`` may see.
+
+    Every object reached by id — assessment, medication, appointment, flag, message, plan —
+    is scoped through its patient with this, so there is no IDOR.
+    """
+    return queryset.filter(**{f"{patient_path}__in": patients_visible_to(user)})
+
+
+def get_scoped_or_404(
+    user: Any, queryset: QuerySet[M], object_id: Any, patient_path: str = "patient"
+) -> M:
+    """One row by id, if its patient is visible; Http404 for missing and forbidden alike."""
+    pk = _parse_id(object_id)
+    if pk is None:
+        raise Http404("Not found.")
+    try:
+        return scoped_to_patients(user, queryset, patient_path).get(pk=pk)
+    except ObjectDoesNotExist:
+        raise Http404("Not found.") from None

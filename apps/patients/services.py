@@ -80,6 +80,20 @@ def patient_archive(*, actor: Any, patient: Patient) -> Patient:
 
 
 @transaction.atomic
+def episode_archive(*, actor: Any, episode: Episode) -> Episode:
+    """Archive (never delete) an episode: it leaves caseloads and jobs, its history stays."""
+    now = timezone.now()
+    archived = Episode.objects.filter(pk=episode.pk, archived_at__isnull=True).update(
+        archived_at=now, updated_at=now
+    )
+    episode.refresh_from_db(fields=["archived_at", "updated_at"])
+    if archived:
+        audit_record(actor=actor, action="archive", obj=episode, changed_fields=["archived_at"])
+    patient_changed(episode.patient_id)
+    return episode
+
+
+@transaction.atomic
 def episode_open(*, actor: Any, patient: Patient, onset: dt.date, summary: str = "") -> Episode:
     # Lock the patient row so that two concurrent requests cannot both open an episode
     # (nothing in the schema enforces one active episode per patient).

@@ -51,3 +51,40 @@ def appointment_book(
             notes=notes,
         ),
     )
+
+
+# Status changes a clinician records on a booked appointment (FHIR R4 appointment status).
+RECORDABLE_STATUSES = (
+    AppointmentStatus.FULFILLED,
+    AppointmentStatus.NOSHOW,
+    AppointmentStatus.CANCELLED,
+)
+
+
+@transaction.atomic
+def appointment_set_status(*, actor: Any, appointment: Appointment, status: str) -> Appointment:
+    """Record what happened to a booked appointment: attended, no-show or cancelled.
+
+    Attended and no-show can only be recorded once the appointment has started; a cancelled
+    appointment sends no reminder (the messaging job re-checks the status at send time).
+    """
+    from django.utils import timezone
+
+    from apps.core.services import model_update
+    from apps.flags.triggers import patient_changed
+
+    if status not in RECORDABLE_STATUSES:
+        raise ValidationError({"status": "Choose attended, no-show or cancelled."})
+    current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if current.status != AppointmentStatus.BOOKED:
+        raise ValidationError(
+            {"status": f"This appointment is already {current.get_status_display().lower()}."}
+        )
+    if status != AppointmentStatus.CANCELLED and current.starts_at > timezone.now():
+        raise ValidationError(
+            {"status": "Attendance can be recorded once the appointment has started."}
+        )
+    model_update(actor=actor, instance=current, data={"status": status})
+    appointment.status = current.status
+    patient_changed(current.patient_id)
+    return current

@@ -5,6 +5,7 @@ django-environ; ``.env.example`` documents each variable. With nothing set, the 
 an embedded setup: SQLite and Celery's filesystem broker, so a bare machine with Python works.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -34,6 +35,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "knox",
+    "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "apps.core",
     "apps.accounts",
     "apps.teams",
@@ -49,6 +56,7 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.clinical",
     "apps.dashboard",
+    "apps.api",
 ]
 
 MIDDLEWARE = [
@@ -58,9 +66,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.accounts.middleware.IdleTimeoutMiddleware",
+    "apps.accounts.middleware.OTPRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "apps.audit.middleware.AuditContextMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # django-axes last, as its documentation asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "careteam.urls"
@@ -75,6 +90,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.dashboard.context_processors.notifications",
+                "apps.accounts.context_processors.session_security",
             ],
         },
     },
@@ -103,6 +120,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.Clinician"
+AUTHENTICATION_BACKENDS = [
+    "apps.accounts.backends.LockoutBackend",  # django-axes lockout check first
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -116,6 +137,46 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Sessions and login protection ---------------------------------------------------------
+# Idle browser sessions end after this many seconds (a warning shows shortly before).
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=15 * 60)
+SESSION_IDLE_WARNING = env.int("SESSION_IDLE_WARNING", default=2 * 60)
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# django-axes: lock a username from an address after repeated failures.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+# Two-factor (django-otp TOTP): optional for clinicians; production requires it for superusers.
+OTP_TOTP_ISSUER = "CareTeam"
+OTP_REQUIRED_FOR_SUPERUSERS = env.bool("OTP_REQUIRED_FOR_SUPERUSERS", default=False)
+
+# --- Content security policy (django-csp): no inline script anywhere -------------------------
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # Inline style attributes are allowed (Django admin uses a few); inline *script* is not.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # --- Time -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -203,22 +264,90 @@ MESSAGE_DISPATCH_BATCH_SIZE = env.int("MESSAGE_DISPATCH_BATCH_SIZE", default=500
 CHECKIN_LEAD_DAYS = env.int("CHECKIN_LEAD_DAYS", default=1)
 
 # --- REST API -------------------------------------------------------------------------------------
+# The API lives under /api/v1/ (apps.api). Integrations use django-rest-knox tokens (stored hashed,
+# expiring); the browser uses its session, with CSRF. Deny by default: every view needs a user, and
+# every object is reached through apps.patients.selectors (missing and forbidden: the same 404).
+# One error body for every error: apps.api.exceptions.
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: its "WWW-Authenticate: Token" challenge makes a missing login a 401.
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["apps.api.parsers.LimitedJSONParser"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 25,
+    # Token clients only (a browser session is not throttled); login attempts per address.
+    "DEFAULT_THROTTLE_CLASSES": ["apps.api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env("API_TOKEN_THROTTLE_RATE", default="3600/hour"),
+        "login": env("API_LOGIN_THROTTLE_RATE", default="30/minute"),
+    },
+    "EXCEPTION_HANDLER": "apps.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "apps.api.schema.AutoSchema",
+    "COERCE_DECIMAL_TO_STRING": False,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# API tokens (django-rest-knox): only a SHA-512 digest is stored; each token expires TOKEN_TTL after
+# it is issued (no sliding refresh) and can be revoked in Django admin ("Auth tokens") or by
+# POST /api/v1/auth/logout/ (this token) and /logoutall/ (every token of the user).
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.float("API_TOKEN_TTL_HOURS", default=10)),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+# Request bodies above this size are refused (API: a 413 in the API's error format).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "CareTeam API",
-    "DESCRIPTION": "Care-team coordination for people with back pain.",
+    "DESCRIPTION": "Care-team coordination for people with back pain.",  # full text: apps.api.docs
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],  # the schema and the docs pages are public; the data is not
+    "SCHEMA_PATH_PREFIX": r"/api/v1/",
+    "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True},
     "REDOC_DIST": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["apps.api.schema.only_api_v1"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.api.schema.add_description",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "DisciplineEnum": "apps.core.choices.Discipline",
+        "SeverityEnum": "apps.core.choices.Severity",
+        "SexEnum": "apps.patients.models.Sex",
+        "ReminderChannelEnum": "apps.patients.models.Channel",
+        "WorkStatusEnum": "apps.patients.models.WorkStatus",
+        "PhaseEnum": "apps.patients.models.Phase",
+        "EpisodeStatusEnum": "apps.patients.models.EpisodeStatus",
+        "InterventionKindEnum": "apps.careplans.models.InterventionKind",
+        "InterventionStatusEnum": "apps.careplans.models.InterventionStatus",
+        "GoalMeasureEnum": "apps.careplans.models.GoalMeasure",
+        "AchievementStatusEnum": "apps.careplans.models.AchievementStatus",
+        "CarePlanStatusEnum": "apps.careplans.models.PlanStatus",
+        "DrugClassEnum": "apps.medications.models.DrugClass",
+        "OpioidEnum": "apps.medications.models.OpioidDrug",
+        "InstrumentEnum": "apps.assessments.models.Instrument",
+        "ReporterEnum": "apps.assessments.models.Reporter",
+        "SelfHarmEnum": "apps.assessments.models.SelfHarm",
+        "AppointmentKindEnum": "apps.scheduling.models.AppointmentKind",
+        "AppointmentStatusEnum": "apps.scheduling.models.AppointmentStatus",
+        "TaskPriorityEnum": "apps.worklist.models.TaskPriority",
+        "TaskStatusEnum": "apps.worklist.models.TaskStatus",
+        "TaskSourceEnum": "apps.worklist.models.TaskSource",
+        "FlagStatusEnum": "apps.flags.models.FlagStatus",
+        "NotificationKindEnum": "apps.messaging.models.MessageKind",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------------
@@ -226,7 +355,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact": {"()": "apps.core.logging.RedactPatientIdentifiers"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin as django_admin
 from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
@@ -25,6 +26,8 @@ from django_celery_beat.models import (
     PeriodicTask,
     SolarSchedule,
 )
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from knox.models import AuthToken
 
 from apps.accounts.models import Clinician
 from apps.assessments.models import Assessment
@@ -224,6 +227,36 @@ BUILDERS: dict[type[Model], Callable[[Clinician], Model]] = {
     ClockedSchedule: lambda admin: ClockedSchedule.objects.create(
         clocked_time=timezone.now() + dt.timedelta(days=1)
     ),
+    AccessAttempt: lambda admin: AccessAttempt.objects.create(
+        username=f"someone{_n()}",
+        ip_address="10.0.0.9",
+        user_agent="test",
+        failures_since_start=3,
+        get_data="",
+        post_data="",
+        http_accept="*/*",
+        path_info="/accounts/login/",
+    ),
+    AccessLog: lambda admin: AccessLog.objects.create(
+        username=f"someone{_n()}",
+        ip_address="10.0.0.9",
+        user_agent="test",
+        http_accept="*/*",
+        path_info="/accounts/login/",
+    ),
+    AccessFailureLog: lambda admin: AccessFailureLog.objects.create(
+        username=f"someone{_n()}",
+        ip_address="10.0.0.9",
+        user_agent="test",
+        http_accept="*/*",
+        path_info="/accounts/login/",
+        locked_out=False,
+    ),
+    # A device of another clinician: the admin's own would (rightly) require a second factor.
+    TOTPDevice: lambda admin: TOTPDevice.objects.create(
+        user=ClinicianFactory(), name=f"Phone {_n()}", confirmed=True
+    ),
+    AuthToken: lambda admin: AuthToken.objects.create(user=admin)[0],
     PeriodicTask: lambda admin: PeriodicTask.objects.create(
         name=f"Evaluate rules {_n()}",
         task="apps.flags.tasks.evaluate_all",
@@ -233,7 +266,15 @@ BUILDERS: dict[type[Model], Callable[[Clinician], Model]] = {
 
 # Models whose admin forbids adding for everybody: append-only records, and check-in links
 # (only the check-in service can issue a signed link).
-ADD_FORBIDDEN = {AuditEvent, CheckIn, WorkerHeartbeat}
+ADD_FORBIDDEN = {
+    AuditEvent,
+    CheckIn,
+    WorkerHeartbeat,
+    # django-axes records are written by the lockout machinery only.
+    AccessAttempt,
+    AccessLog,
+    AccessFailureLog,
+}
 
 REGISTERED = sorted(django_admin.site._registry, key=lambda m: m._meta.label)
 

@@ -189,3 +189,20 @@ def test_a_record_without_an_object_names_what_was_touched(clinician_on_team, pa
         "",
         patient,
     )
+
+
+def test_the_database_itself_refuses_to_change_or_delete_an_audit_row(patient, clinician_on_team):
+    from django.db import DatabaseError, connection, transaction
+
+    from apps.audit.services import audit_record
+
+    event = audit_record(actor=clinician_on_team, action="view", obj=patient, surface="page")
+    table = event._meta.db_table
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET action = 'delete' WHERE id = %s", [event.pk])
+    if connection.vendor == "postgresql":  # SQLite (demo only) cannot: see the migration
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {table} WHERE id = %s", [event.pk])
+    assert AuditEvent.objects.filter(pk=event.pk, action="view").exists()

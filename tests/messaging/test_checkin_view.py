@@ -111,7 +111,9 @@ def test_it_works_once_a_second_use_records_nothing(client, link, episode, evalu
     assert client.get(path).status_code == 410
 
 
-def test_a_double_submit_racing_past_the_page_check_records_nothing_twice(link, episode, evaluations):
+def test_a_double_submit_racing_past_the_page_check_records_nothing_twice(
+    link, episode, evaluations
+):
     from apps.messaging.services import CheckInOutcome, checkin_submit
 
     checkin, _ = link
@@ -140,8 +142,12 @@ def test_an_expired_link_shows_a_410_page(client, clock, link):
             "messaging:checkin",
             args=[signing.dumps({"c": c.pk + 1, "n": c.nonce}, salt=SALT)[:-1] + "A"],
         ),
-        lambda c, p: reverse("messaging:checkin", args=[make_checkin_token(checkin_id=c.pk, nonce="guess")]),
-        lambda c, p: reverse("messaging:checkin", args=[signing.dumps({"c": c.pk, "n": c.nonce})]),  # no salt
+        lambda c, p: reverse(
+            "messaging:checkin", args=[make_checkin_token(checkin_id=c.pk, nonce="guess")]
+        ),
+        lambda c, p: reverse(
+            "messaging:checkin", args=[signing.dumps({"c": c.pk, "n": c.nonce})]
+        ),  # no salt
         lambda c, p: "/checkin/not-a-token/",
     ],
 )
@@ -192,3 +198,11 @@ def test_the_page_does_not_fail_when_the_broker_is_down(
     assert response.status_code == 200
     assert Assessment.objects.filter(patient=episode.patient).count() == 4
     assert "Could not enqueue rule evaluation" in caplog.text
+
+
+def test_a_link_for_an_archived_patient_no_longer_works(client, link, episode):
+    episode.patient.archived_at = timezone.now()
+    episode.patient.save()
+    assert client.get(link[1]).status_code == 410
+    assert client.post(link[1], VALID).status_code == 410
+    assert not Assessment.objects.exists()

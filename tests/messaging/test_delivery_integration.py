@@ -132,7 +132,9 @@ def test_an_smtp_outage_is_retried_with_backoff_then_delivered_once():
 
         wait_until(all_failed_once, timeout=30)
         for row in OutboundMessage.objects.all():
-            assert "Connection refused" in row.last_error or "ConnectionRefusedError" in row.last_error
+            assert (
+                "Connection refused" in row.last_error or "ConnectionRefusedError" in row.last_error
+            )
             assert row.send_after > row.claimed_at  # backoff: 1 s after the first attempt
             assert row.sent_at is None
 

@@ -134,4 +134,5 @@ def test_a_reminder_is_cancelled_at_send_time_if_the_appointment_was_cancelled(
     message.refresh_from_db()
     assert message.status == MessageStatus.CANCELLED
     assert "cancelled" in message.last_error.lower()
+    assert message.attempts == 0  # nothing was attempted
     assert mailoutbox == []

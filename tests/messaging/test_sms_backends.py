@@ -10,7 +10,9 @@ from apps.messaging import sms
 def test_get_sms_backend_uses_the_setting(settings):
     settings.SMS_BACKEND = "apps.messaging.sms.ConsoleSMSBackend"
     assert isinstance(sms.get_sms_backend(), sms.ConsoleSMSBackend)
-    assert isinstance(sms.get_sms_backend("apps.messaging.sms.LocmemSMSBackend"), sms.LocmemSMSBackend)
+    assert isinstance(
+        sms.get_sms_backend("apps.messaging.sms.LocmemSMSBackend"), sms.LocmemSMSBackend
+    )
 
 
 def test_the_test_settings_use_the_locmem_outbox():

@@ -36,9 +36,14 @@ class StalledRecovery(Rule):
             )
         compared = []
         for instrument in INSTRUMENTS:
-            # Only this episode's measures: an earlier episode's score is not this plan's
-            # baseline (as in worsening, and as plan goals take their baselines).
-            series = [m for m in snap.series(instrument) if m.taken_on >= snap.onset]
+            # Only this episode's scored measures: an earlier episode's score is not this plan's
+            # baseline (as plan goals take theirs), and an ODI that could not be scored (fewer
+            # than 8 sections) is no evidence either way.
+            series = [
+                m
+                for m in snap.series(instrument)
+                if m.taken_on >= snap.onset and m.value is not None
+            ]
             baseline = baseline_for_plan(series, snap.plan_started_on)
             if baseline is None or baseline.value in (None, 0):
                 continue

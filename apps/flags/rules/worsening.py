@@ -21,7 +21,12 @@ class Worsening(Rule):
     def evaluate(self, snap: EpisodeSnapshot, t: Thresholds) -> Outcome:
         compared, worse = [], []
         for instrument in INSTRUMENTS:
-            series = [m for m in snap.series(instrument) if m.taken_on >= snap.onset]
+            # This episode's scored measures (an unscored ODI is no evidence either way).
+            series = [
+                m
+                for m in snap.series(instrument)
+                if m.taken_on >= snap.onset and m.value is not None
+            ]
             if len(series) < 2:
                 continue
             baseline = (

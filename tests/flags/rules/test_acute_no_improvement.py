@@ -93,6 +93,18 @@ def test_it_flags_an_episode_with_no_pain_score_since_day_four(clinic):
     assert flag.evidence["first"]["assessment_id"] == first.pk
 
 
+def test_a_pain_score_on_day_four_is_recent_enough(clinic):
+    with clinic.travel(day(7)):
+        episode = clinic.episode(onset=ONSET)
+        clinic.nrs(episode, 8, on=day(0))
+        clinic.nrs(episode, 8, on=day(4), hour=0, minute=30)
+
+        flag = clinic.evaluate(episode)[RULE]
+
+    assert flag.evidence["reason"] == "Pain has not improved meaningfully since the first measure."
+    assert flag.evidence["comparison"]["latest"]["taken_on"] == day(4).isoformat()
+
+
 def test_it_leaves_the_episode_alone_once_it_is_subacute(clinic):
     with clinic.travel(day(27)) as traveller:
         episode, _, _ = _pain_7_then_6(clinic)

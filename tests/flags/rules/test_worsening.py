@@ -170,3 +170,16 @@ def test_an_admin_point_threshold_changes_the_decision_and_the_evidence(clinic):
     assert flag.evidence["comparisons"][0]["meaningful_if"] == (
         "a change of 3 points or 30% of baseline"
     )
+
+
+def test_an_odi_that_could_not_be_scored_does_not_hide_a_worsening(clinic):
+    with clinic.travel(TODAY):
+        episode = clinic.episode(onset=ONSET)
+        clinic.odi(episode, [3, 3, 3, 3, 3, 0, 0, 0, 0, 0], on=day(0))  # 30%
+        worse = clinic.odi(episode, [4, 4, 4, 4, 4, 0, 0, 0, 0, 0], on=day(7))  # 40%
+        # 7 of 10 sections: no score (CLINICAL.md), so it cannot be the latest comparison.
+        clinic.odi(episode, [4, 4, 4, 4, 4, 0, 0, None, None, None], on=day(9))
+
+        flag = clinic.evaluate(episode)[RULE]
+
+    assert flag.evidence["comparisons"][0]["latest"]["assessment_id"] == worse.pk

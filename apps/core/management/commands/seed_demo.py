@@ -92,6 +92,7 @@ class Command(BaseCommand):
             f"  Clinicians: {result.clinicians_created} created, "
             f"{result.clinicians_existing} existing"
         )
+        out.write(f"  Admin:      {'created' if result.admin_created else 'existing'}")
         out.write(
             f"  Patients:   {result.patients_created} created, "
             f"{result.patients_existing} existing (skipped)"
