@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
@@ -56,15 +57,21 @@ class ClinicalSettingAdmin(AuditedAdminMixin, admin.ModelAdmin):  # type: ignore
             return ("key", *self.readonly_fields)  # change the value, not which threshold
         return self.readonly_fields
 
-    def formfield_for_choice_field(
+    def formfield_for_dbfield(
         self, db_field: models.Field[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> Any:
         if db_field.name == "key":
             taken = set(ClinicalSetting.objects.values_list("key", flat=True))
-            kwargs["choices"] = [("", "---------")] + [
-                (key, _choice_label(spec)) for key, spec in THRESHOLDS.items() if key not in taken
-            ]
-        return super().formfield_for_choice_field(db_field, request, **kwargs)
+            return forms.ChoiceField(
+                label="Threshold",
+                choices=[("", "---------")]
+                + [
+                    (key, _choice_label(spec))
+                    for key, spec in THRESHOLDS.items()
+                    if key not in taken
+                ],
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description="default")
     def default(self, obj: ClinicalSetting) -> Any:

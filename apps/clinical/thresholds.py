@@ -49,6 +49,15 @@ THRESHOLDS: dict[str, ThresholdSpec] = {
             "An acute episode needs a pain measure taken on or after this day.",
         ),
         _spec(
+            "acute_settled_pain_max",
+            "3",
+            "0",
+            "10",
+            "points (NRS)",
+            "CareTeam policy: mild pain (NRS 0-3) counts as subsided",
+            "A single acute pain score at or below this counts as settled.",
+        ),
+        _spec(
             "stalled_plan_weeks",
             "4",
             "1",

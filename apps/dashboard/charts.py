@@ -36,8 +36,8 @@ def sparkline(
     low: float,
     high: float,
     label: str,
-    width: int = 84,
-    height: int = 22,
+    width: int = 52,
+    height: int = 20,
 ) -> SafeString:
     """A tiny trend line of ``values`` (oldest first) on a fixed ``low``..``high`` scale.
 

@@ -51,6 +51,12 @@ def apply_service_error(
         form.add_error(target if target in form.fields else None, messages)
 
 
+def _choices(form: forms.Form, name: str) -> forms.ChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
 def person_choices(people: Iterable[Any], blank: str = "—") -> list[tuple[str, str]]:
     out = [("", blank)]
     for p in people:
@@ -83,23 +89,23 @@ class CaseloadFilterForm(forms.Form):
 
     def __init__(self, *args: Any, teams: Sequence[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [("", "All my teams"), *[(t.pk, t.name) for t in teams]]
-        self.fields["role"].choices = [
+        _choices(self, "team").choices = [("", "All my teams"), *[(t.pk, t.name) for t in teams]]
+        _choices(self, "role").choices = [
             ("", "Any"),
             ("any", "I am on the care team"),
             *[(v, str(label)) for v, label in Discipline.choices],
         ]
-        self.fields["phase"].choices = [
+        _choices(self, "phase").choices = [
             ("", "Any"),
             *[(v, str(label)) for v, label in Phase.choices],
             ("none", "No active episode"),
         ]
-        self.fields["rule"].choices = [("", "Any"), *RULE_CHOICES]
-        self.fields["severity"].choices = [
+        _choices(self, "rule").choices = [("", "Any"), *RULE_CHOICES]
+        _choices(self, "severity").choices = [
             ("", "Any"),
             *[(v, str(label)) for v, label in reversed(Severity.choices)],
         ]
-        self.fields["risk"].choices = [
+        _choices(self, "risk").choices = [
             ("", "Any"),
             ("high", "High"),
             ("medium", "Medium"),
@@ -191,6 +197,7 @@ class AssessmentForm(forms.Form):
 
     instrument: str = ""
     title: str = ""
+    short: str = ""
     intro: str = ""
     groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
@@ -215,6 +222,7 @@ class AssessmentForm(forms.Form):
 
 class NrsForm(AssessmentForm):
     instrument = Instrument.NRS
+    short = "Pain NRS"
     title = "Pain NRS"
     intro = "Pain right now, 0 (no pain) to 10 (pain as bad as you can imagine)."
     value = _scale("Pain score (0–10)")
@@ -225,6 +233,7 @@ class NrsForm(AssessmentForm):
 
 class SleepForm(AssessmentForm):
     instrument = Instrument.SLEEP
+    short = "Sleep"
     title = "Sleep quality"
     intro = "Quality of sleep over the past week, 0 (very poor) to 10 (excellent)."
     value = _scale("Sleep quality (0–10)")
@@ -235,6 +244,7 @@ class SleepForm(AssessmentForm):
 
 class PegForm(AssessmentForm):
     instrument = Instrument.PEG
+    short = "PEG"
     title = "PEG (pain, enjoyment of life, general activity)"
     intro = "Three items about the past week, each 0–10 (Krebs et al., 2009). Score = their mean."
     pain = _scale(
@@ -259,6 +269,7 @@ class PegForm(AssessmentForm):
 
 class OdiForm(AssessmentForm):
     instrument = Instrument.ODI
+    short = "ODI"
     title = "Oswestry Disability Index (ODI v2.1a)"
     intro = (
         "Enter each section's score, 0–5, from the patient's licensed ODI form. Sections are "
@@ -291,6 +302,7 @@ class OdiForm(AssessmentForm):
 
 class StartBackForm(AssessmentForm):
     instrument = Instrument.START_BACK
+    short = "STarT Back"
     title = "STarT Back Screening Tool"
     intro = (
         "Enter the answers from the patient's STarT Back form, by item number (items are "
@@ -321,6 +333,7 @@ class StartBackForm(AssessmentForm):
 
 class Phq9Form(AssessmentForm):
     instrument = Instrument.PHQ9
+    short = "PHQ-9"
     title = "PHQ-9"
     intro = (
         "Over the last 2 weeks, how often has the patient been bothered by any of the "
@@ -345,6 +358,7 @@ class Phq9Form(AssessmentForm):
 
 class Gad7Form(AssessmentForm):
     instrument = Instrument.GAD7
+    short = "GAD-7"
     title = "GAD-7"
     intro = (
         "Over the last 2 weeks, how often has the patient been bothered by the following problems?"
@@ -366,6 +380,7 @@ class Gad7Form(AssessmentForm):
 
 class WorkStatusForm(AssessmentForm):
     instrument = Instrument.WORK_STATUS
+    short = "Work status"
     title = "Work status"
     intro = "The patient's work status now. It becomes the patient's current work status."
     status = forms.ChoiceField(label="Work status", choices=[("", "—"), *WorkStatus.choices])
@@ -489,7 +504,7 @@ class AppointmentForm(forms.Form):
     def __init__(self, *args: Any, members: Sequence[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.members = {str(m.pk): m for m in members}
-        self.fields["clinician"].choices = person_choices(members, "— anyone in the discipline")
+        _choices(self, "clinician").choices = person_choices(members, "— anyone in the discipline")
 
     def clean_starts_at(self) -> dt.datetime:
         when: dt.datetime = self.cleaned_data["starts_at"]
@@ -536,7 +551,7 @@ class TaskForm(forms.Form):
         kwargs.setdefault("initial", {"due_on": clinic_today() + dt.timedelta(days=7)})
         super().__init__(*args, **kwargs)
         self.members = {str(m.pk): m for m in members}
-        self.fields["assignee"].choices = person_choices(members, "— nobody (queue)")
+        _choices(self, "assignee").choices = person_choices(members, "— nobody (queue)")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -587,7 +602,7 @@ class PlanApplyForm(forms.Form):
         kwargs.setdefault("initial", {"start_date": clinic_today()})
         super().__init__(*args, **kwargs)
         self.templates = {str(t.pk): t for t in templates}
-        self.fields["template"].choices = [("", "—"), *[(str(t.pk), t.name) for t in templates]]
+        _choices(self, "template").choices = [("", "—"), *[(str(t.pk), t.name) for t in templates]]
 
     def template_obj(self) -> Any:
         return self.templates.get(self.cleaned_data.get("template") or "")
@@ -623,7 +638,7 @@ class ConferenceForm(forms.Form):
     def __init__(self, *args: Any, teams: Sequence[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.teams = {str(t.pk): t for t in teams}
-        self.fields["team"].choices = [(str(t.pk), t.name) for t in teams]
+        _choices(self, "team").choices = [(str(t.pk), t.name) for t in teams]
 
     def team_obj(self) -> Any:
         return self.teams.get(self.cleaned_data.get("team") or "")
@@ -651,7 +666,7 @@ class DecisionForm(forms.Form):
         kwargs.setdefault("initial", {"due_on": clinic_today() + dt.timedelta(days=7)})
         super().__init__(*args, **kwargs)
         self.members = {str(m.pk): m for m in members}
-        self.fields["assignee"].choices = person_choices(members, "— nobody (queue)")
+        _choices(self, "assignee").choices = person_choices(members, "— nobody (queue)")
 
     def assignee_obj(self) -> Any:
         return self.members.get(self.cleaned_data.get("assignee") or "")

@@ -458,7 +458,7 @@ def _attach_sparks_and_flags(rows: list[CaseloadRow], today: dt.date) -> None:
         )
         for pid, instrument, taken_at, score in recent:
             if _local_date(taken_at) >= onsets[pid]:
-                series[(pid, instrument)].append(float(score))
+                series[(pid, instrument)].append(float(score or 0))
     for (pid, instrument), values in series.items():
         low, high = OUTCOME_RANGE[instrument]
         by_id[pid].sparks[instrument] = charts.sparkline(
@@ -534,7 +534,11 @@ def outcome_chart(
     baseline = (
         baseline_for_plan(points, plan_started_on) if plan_started_on and points else None
     ) or (points[0] if points else None)
-    line = improvement_line(instrument, baseline.value, t) if baseline and baseline.value else None
+    line = (
+        improvement_line(instrument, Fraction(baseline.value), t)
+        if baseline and baseline.value
+        else None
+    )
     latest = points[-1] if points else None
     if not points or baseline is None or latest is None or latest.taken_on <= baseline.taken_on:
         status, status_label = "insufficient", "Not enough measures yet"
@@ -963,8 +967,8 @@ _PRIORITY_ORDER = Case(
 
 @dataclass
 class Worklist:
-    mine: list[Task]
-    queue: list[Task]
+    mine: Sequence[Task]
+    queue: Sequence[Task]
     queue_label: str
     today: dt.date
 
@@ -982,7 +986,7 @@ def worklist(user: Any) -> Worklist:
         .order_by("due_on", "-priority_rank", "pk")
     )
     mine = list(base.filter(assignee_id=user.pk))
-    queue: list[Task] = []
+    queue: Sequence[Task] = []
     label = ""
     if getattr(user, "discipline", ""):
         queue = list(base.filter(assignee__isnull=True, discipline=user.discipline))
@@ -1216,6 +1220,8 @@ class AgendaView:
     flags: list[AgendaFlag]
     other_flags: list[FlagBadge]
     charts: list[OutcomeChart]
+    input_form: Any = None  # set by the view
+    decision_form: Any = None
 
 
 @dataclass

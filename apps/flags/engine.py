@@ -87,8 +87,13 @@ def evaluate_episodes(
     return summary
 
 
-def _comparable(evidence: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in evidence.items() if k not in VOLATILE_EVIDENCE}
+def _comparable(evidence: Any) -> Any:
+    """Evidence without the counters that change every day (at any depth)."""
+    if isinstance(evidence, dict):
+        return {k: _comparable(v) for k, v in evidence.items() if k not in VOLATILE_EVIDENCE}
+    if isinstance(evidence, list):
+        return [_comparable(v) for v in evidence]
+    return evidence
 
 
 def _reconcile(
@@ -134,6 +139,7 @@ def _reconcile(
 
     to_create: list[tuple[EpisodeSnapshot, Outcome, str]] = []
     to_update: list[Flag] = []
+    to_refresh: list[Flag] = []
     to_resolve: list[Flag] = []
     newly_urgent: list[tuple[Flag, EpisodeSnapshot, Outcome]] = []
     agenda: list[tuple[EpisodeSnapshot, Flag]] = []
@@ -151,14 +157,17 @@ def _reconcile(
                     newly_urgent.append((flag, snap, outcome))
                 flag.severity = outcome.severity
                 changed.append("severity")
-            if flag.summary != outcome.summary[:255]:
-                flag.summary = outcome.summary[:255]
-                changed.append("summary")
             if flag.fingerprint != outcome.fingerprint:
                 flag.fingerprint = outcome.fingerprint
                 changed.append("fingerprint")
             if _comparable(flag.evidence) != _comparable(outcome.evidence):
                 changed.append("evidence")
+                if flag.summary != outcome.summary[:255]:
+                    changed.append("summary")
+            # Day counters ("day 9", "for 15 days") refresh with the finding's text; when only
+            # they moved, the row is refreshed but nothing is counted or audited as a change.
+            refreshed = flag.summary != outcome.summary[:255] or flag.evidence != outcome.evidence
+            flag.summary = outcome.summary[:255]
             flag.evidence = outcome.evidence
             if (
                 flag.status == FlagStatus.SNOOZED
@@ -173,9 +182,11 @@ def _reconcile(
                 to_update.append(flag)
                 audit(flag, "update", changed)
                 summary.updated[code] += 1
+            elif refreshed:
+                to_refresh.append(flag)
             if code in AGENDA_RULES or flag.severity == Severity.URGENT:
                 agenda.append((snap, flag))
-        elif flag is not None:
+        elif flag is not None and RULES[code].auto_resolve:
             flag.status = FlagStatus.RESOLVED
             flag.resolved_at = now
             flag.auto_resolved = True
@@ -211,6 +222,8 @@ def _reconcile(
             ],
             batch_size=500,
         )
+    if to_refresh:
+        Flag.objects.bulk_update(to_refresh, ["summary", "evidence"], batch_size=500)
     if to_resolve:
         Flag.objects.bulk_update(
             to_resolve,
@@ -301,7 +314,7 @@ def _create_tasks(
                 title=f"{RULES[code].title}: {outcome.summary}"[:200],
                 reason=f"Raised by the monitoring rule “{code}”: {outcome.summary}",
                 assignee_id=directory.assignee(snap.team_id, route),
-                discipline=route.disciplines[0],
+                discipline=directory.queue(snap.team_id, route),
                 source=TaskSource.FLAG,
                 flag=flag,
                 **task_fields(outcome.severity, today),

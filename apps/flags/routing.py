@@ -35,6 +35,12 @@ class TeamDirectory:
     def assignee(self, team_id: int, route: Route) -> int | None:
         return route.clinician_id if self.is_member(team_id, route.clinician_id) else None
 
+    def queue(self, team_id: int, route: Route) -> str:
+        """The discipline queue: the first of the route's disciplines the team has (a
+        self-harm task goes to psychiatry when the team has no psychologist)."""
+        present = {discipline for _, discipline, _ in self.members[team_id]}
+        return next((d for d in route.disciplines if d in present), route.disciplines[0])
+
     def recipients(self, team_id: int, route: Route) -> list[int]:
         """Who hears about an urgent flag: the named clinician, else the discipline's members."""
         named = self.assignee(team_id, route)

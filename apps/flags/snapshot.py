@@ -23,13 +23,15 @@ from apps.patients.models import CareTeamMember, Episode, RedFlagFinding
 from apps.scheduling.models import Appointment
 
 RULE_INSTRUMENTS = ("nrs", "peg", "odi", "phq9", "sleep")
+WHOLE_INSTRUMENTS = ("nrs", "phq9", "sleep")
+EXACT_INSTRUMENTS = ("peg", "odi")
 
 
 @dataclass(frozen=True)
 class Measure:
     id: int
     instrument: str
-    value: Fraction | None  # exact score (PEG and ODI recomputed from their answers)
+    value: Fraction | int | None  # exact score (PEG and ODI recomputed from their answers)
     taken_at: dt.datetime
     taken_on: dt.date
     self_harm: str = ""
@@ -206,28 +208,42 @@ def load_snapshots(episode_ids: Iterable[int], today: dt.date) -> list[EpisodeSn
         ):
             snaps[plan_of[iv_row[0]]].interventions.append(PlanItem(*iv_row[1:]))
 
-    # Query 5: the measures the rules read, oldest first.
+    # Queries 5 and 6: the measures the rules read, oldest first. Whole-number instruments
+    # (NRS, sleep, PHQ-9) without their answers; PEG and ODI with them, to score them exactly.
     series: dict[int, dict[str, list[Measure]]] = defaultdict(lambda: defaultdict(list))
-    for a_row in (
-        Assessment.objects.filter(patient_id__in=patient_ids, instrument__in=RULE_INSTRUMENTS)
-        .order_by("taken_at", "id")
-        .values_list("id", "patient_id", "instrument", "score", "answers", "taken_at", "self_harm")
-    ):
-        aid, pid, instrument, score, answers, taken_at, self_harm = a_row
-        series[pid][instrument].append(
-            Measure(
-                id=aid,
-                instrument=instrument,
-                value=exact_value(instrument, score, answers),
-                taken_at=taken_at,
-                taken_on=_local_date(taken_at),
-                self_harm=self_harm,
+    tz = timezone.get_current_timezone()
+    for exact, instruments in ((False, WHOLE_INSTRUMENTS), (True, EXACT_INSTRUMENTS)):
+        fields = ["id", "patient_id", "instrument", "score", "taken_at", "self_harm"]
+        for a_row in (
+            Assessment.objects.filter(patient_id__in=patient_ids, instrument__in=instruments)
+            .order_by("taken_at", "id")
+            .values_list(*fields, *(["answers"] if exact else []))
+        ):
+            aid, pid, instrument, score, taken_at, self_harm = a_row[:6]
+            if exact:
+                value = exact_value(instrument, score, a_row[6])
+            else:
+                value = (
+                    None
+                    if score is None
+                    else int(score)
+                    if score == int(score)
+                    else Fraction(score)
+                )
+            series[pid][instrument].append(
+                Measure(
+                    id=aid,
+                    instrument=instrument,
+                    value=value,
+                    taken_at=taken_at,
+                    taken_on=taken_at.astimezone(tz).date(),
+                    self_harm=self_harm,
+                )
             )
-        )
     for pid, snap in by_patient.items():
         snap.measures = dict(series.get(pid, {}))
 
-    # Query 6: appointments since onset (and future ones).
+    # Query 7: appointments since onset (and future ones).
     earliest = min(s.onset for s in snaps.values())
     for v_row in (
         Appointment.objects.filter(
@@ -237,11 +253,11 @@ def load_snapshots(episode_ids: Iterable[int], today: dt.date) -> list[EpisodeSn
         .values_list("id", "patient_id", "kind", "discipline", "status", "starts_at")
     ):
         snap = by_patient[v_row[1]]
-        starts_on = _local_date(v_row[5])
+        starts_on = v_row[5].astimezone(tz).date()
         if starts_on >= snap.onset:
             snap.visits.append(Visit(v_row[0], v_row[2], v_row[3], v_row[4], v_row[5], starts_on))
 
-    # Query 7: medication orders of the episodes.
+    # Query 8: medication orders of the episodes.
     for m_row in MedicationOrder.objects.filter(episode_id__in=ids).values_list(
         "episode_id",
         "id",
@@ -257,13 +273,9 @@ def load_snapshots(episode_ids: Iterable[int], today: dt.date) -> list[EpisodeSn
     ):
         snaps[m_row[0]].medications.append(Medication(*m_row[1:]))
 
-    # Query 8: red flags not cleared.
+    # Query 9: red flags not cleared.
     for rf in RedFlagFinding.objects.filter(episode_id__in=ids, cleared_on__isnull=True).values(
         "id", "episode_id", "sign", "noted_on"
     ):
         snaps[rf["episode_id"]].red_flags.append(dict(rf))
     return list(snaps.values())
-
-
-def _local_date(value: dt.datetime) -> dt.date:
-    return timezone.localdate(value)

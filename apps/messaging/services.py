@@ -1037,3 +1037,24 @@ def send_due_now(
     for pk in due_message_ids(now, limit=settings.MESSAGE_DISPATCH_BATCH_SIZE):
         counts[send(pk).value] += 1
     return counts
+
+
+def notification_mark_read(*, actor: Any, notification: Notification) -> Notification:
+    """Mark one of ``actor``'s notifications read (a conditional UPDATE: the first read time
+    stays). Someone else's notification is refused."""
+    if notification.recipient_id != getattr(actor, "pk", None):
+        raise PermissionError("Only the recipient can mark a notification read.")
+    now = timezone.now()
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+        read_at=now, updated_at=now
+    )
+    notification.refresh_from_db(fields=["read_at", "updated_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, actor: Any) -> int:
+    """Mark every unread notification of ``actor`` read; returns how many."""
+    now = timezone.now()
+    return Notification.objects.filter(recipient_id=actor.pk, read_at__isnull=True).update(
+        read_at=now, updated_at=now
+    )

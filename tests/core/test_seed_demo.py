@@ -565,3 +565,18 @@ def test_no_open_red_flag_or_self_harm_outside_the_labelled_patients(seeded):
     }
     flagged = Patient.objects.filter(pk__in=red_flag() | self_harm_risk())
     assert set(flagged.values_list("mrn", flat=True)) <= labelled
+
+
+def test_the_rule_engine_raises_every_rule_on_the_seeded_caseload(seeded):
+    """End to end: the real monitoring rules, run over the demo, raise a flag of each kind,
+    and only on patients built to show a situation (ordinary patients stay quiet)."""
+    from apps.flags import engine
+    from apps.flags.models import Flag
+    from apps.flags.rules import RULES
+
+    engine.evaluate_all_now()
+    raised = set(Flag.objects.values_list("rule_code", flat=True))
+    assert raised == set(RULES)
+    labelled = {s.mrn for s in demo.build_specs(60) if set(s.situations) - {"improving"}}
+    flagged = set(Flag.objects.values_list("patient__mrn", flat=True))
+    assert flagged <= labelled

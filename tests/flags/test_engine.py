@@ -224,3 +224,86 @@ def test_it_reads_a_batch_in_a_fixed_number_of_queries(
     # 1 team directory, plus the savepoint of the atomic block.
     with django_assert_max_num_queries(14):
         engine.evaluate_episodes(everyone)
+
+
+def test_day_counters_alone_do_not_count_as_a_change(team, clinician_on_team):
+    """A flag whose evidence only differs by day counts ("for 15 days") is refreshed silently:
+    no audit row, not reported as updated."""
+    from apps.patients.services import patient_update
+
+    episode = EpisodeFactory(patient__team=team, onset=dt.date(2026, 1, 2))
+    with time_machine.travel(NOON, tick=False):
+        patient_update(
+            actor=clinician_on_team,
+            patient=episode.patient,
+            work_status="off_work",
+            work_status_since=dt.date(2026, 1, 5),
+        )
+        engine.evaluate_episodes([episode.id])
+    flag = _flag(episode.patient, "work_absence")
+    audits = AuditEvent.objects.filter(object_id=str(flag.pk), object_type="flags.flag").count()
+
+    with time_machine.travel(NOON + dt.timedelta(days=1), tick=False):
+        summary = engine.evaluate_episodes([episode.id])
+
+    flag.refresh_from_db()
+    assert summary.updated["work_absence"] == 0
+    assert (
+        AuditEvent.objects.filter(object_id=str(flag.pk), object_type="flags.flag").count()
+        == audits
+    )
+    assert flag.evidence["days_off"] == (dt.date(2026, 3, 11) - dt.date(2026, 1, 5)).days
+
+
+def test_a_self_harm_flag_stays_open_until_a_clinician_resolves_it(team, clinician_on_team):
+    from apps.assessments.services import assessment_record
+
+    episode = EpisodeFactory(patient__team=team, onset=dt.date(2026, 1, 2))
+    with time_machine.travel(NOON, tick=False):
+        assessment_record(
+            actor=clinician_on_team,
+            patient=episode.patient,
+            instrument="phq9",
+            answers={"items": [1, 1, 1, 1, 1, 1, 1, 1, 2]},
+        )
+        engine.evaluate_episodes([episode.id])
+        assessment_record(
+            actor=clinician_on_team,
+            patient=episode.patient,
+            instrument="phq9",
+            answers={"items": [1, 1, 1, 1, 1, 1, 1, 1, 0]},
+            taken_at=NOON + dt.timedelta(minutes=1),
+        )
+    with time_machine.travel(NOON + dt.timedelta(hours=1), tick=False):
+        engine.evaluate_episodes([episode.id])
+        flag = _flag(episode.patient, "self_harm_risk")
+        assert flag.status == "open"
+        flag_resolve(
+            actor=clinician_on_team, flag=flag, note="Seen by psychologist; safety plan in place"
+        )
+        engine.evaluate_episodes([episode.id])
+    assert not Flag.objects.filter(
+        patient=episode.patient, rule_code="self_harm_risk", status="open"
+    ).exists()
+
+
+def test_a_task_goes_to_the_psychiatry_queue_when_the_team_has_no_psychologist(
+    team, clinician_on_team
+):
+    from apps.assessments.services import assessment_record
+
+    TeamMembershipFactory(
+        team=team, clinician=ClinicianFactory(username="dr_psych", discipline="psychiatrist")
+    )
+    episode = EpisodeFactory(patient__team=team, onset=dt.date(2026, 1, 2))
+    with time_machine.travel(NOON, tick=False):
+        assessment_record(
+            actor=clinician_on_team,
+            patient=episode.patient,
+            instrument="phq9",
+            answers={"items": [1, 1, 1, 1, 1, 1, 1, 1, 2]},
+        )
+        engine.evaluate_episodes([episode.id])
+    assert (
+        Task.objects.get(flag=_flag(episode.patient, "self_harm_risk")).discipline == "psychiatrist"
+    )

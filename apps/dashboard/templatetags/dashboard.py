@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString
 
 from apps.core.choices import Severity
 from apps.core.dates import clinic_today
+from apps.patients.models import RedFlagCategory
 
 from ..charts import fmt, severity_icon
 from ..evidence import EvidenceView, evidence_view
@@ -74,6 +75,11 @@ def overdue_days(value: dt.date | None) -> int:
     if value is None:
         return 0
     return max((clinic_today() - value).days, 0)
+
+
+@register.filter
+def red_flag_category(value: str) -> str:
+    return str(RedFlagCategory(value).label) if value in RedFlagCategory.values else value
 
 
 @register.filter

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.conferences.models import ConferenceStatus
 from apps.conferences.selectors import (
     agenda_item_get_for_user,
     conference_get_for_user,
@@ -75,21 +76,23 @@ def conferences(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _page(
-    request: HttpRequest, conference: Any, forms: dict[str, Any] | None = None
-) -> HttpResponse:
+def _page(request: HttpRequest, conference: Any) -> HttpResponse:
     page = selectors.conference_page(request.user, conference)
+    discipline = getattr(request.user, "discipline", "")
+    for view in page.items:
+        pk = view.item.pk
+        view.input_form = ConferenceInputForm(
+            prefix=f"input-{pk}", initial={"discipline": discipline}
+        )
+        view.decision_form = DecisionForm(members=page.members, prefix=f"decision-{pk}")
     return render(
         request,
         "dashboard/conference.html",
         {
             "page": page,
             "conference": conference,
-            "members": page.members,
-            "input_defaults": {"discipline": getattr(request.user, "discipline", "")},
-            "decision_form": DecisionForm(members=page.members, auto_id=False),
+            "planned": conference.status == ConferenceStatus.PLANNED,
             "close_form": ConferenceCloseForm(initial={"notes": conference.notes}),
-            "forms": forms or {},
         },
     )
 

@@ -55,7 +55,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         {
             "page": page,
             "patient": page.patient,
-            "instruments": [(key, form.title) for key, form in ASSESSMENT_FORMS.items()],
+            "instruments": [(key, form.short) for key, form in ASSESSMENT_FORMS.items()],
             "task_form": TaskForm(members=page.members, auto_id="task_%s"),
             "note_form": NoteForm(auto_id="note_%s"),
             "snooze_default": FlagSnoozeForm().initial["snoozed_until"],
@@ -117,7 +117,7 @@ def _answer_rows(a: Assessment) -> list[tuple[str, str]]:
         "activity": "General activity",
         "status": "Work status",
     }
-    return [(labels.get(k, k), str(v)) for k, v in answers.items()]
+    return [(labels.get(str(k), str(k)), str(v)) for k, v in answers.items()]
 
 
 @login_required

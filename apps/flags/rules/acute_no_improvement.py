@@ -4,7 +4,9 @@ Source: patient-education pathway (DESIGN.md) and CLINICAL.md "Phases of an epis
 pain usually subsides within 4-7 days; with no improvement after 4-7 days the patient should
 contact the doctor. Default check day 7 (setting ``acute_check_day``, 4-7). Improvement is the
 CLINICAL.md meaningful-change rule on pain NRS (2 points or 30%, Farrar 2001). A pain measure is
-also required on or after day 4 (``acute_recent_measure_day``).
+also required on or after day 4 (``acute_recent_measure_day``). With a single pain score on or
+after that day, pain at or below ``acute_settled_pain_max`` (3/10, mild: CareTeam policy) counts as
+having subsided; improvement cannot be shown from one measure otherwise.
 """
 
 from apps.core.choices import Discipline, Severity
@@ -19,6 +21,7 @@ class AcuteNoImprovement(Rule):
     threshold_keys = (
         "acute_check_day",
         "acute_recent_measure_day",
+        "acute_settled_pain_max",
         "mcid_nrs_points",
         "mcid_percent",
     )
@@ -50,6 +53,14 @@ class AcuteNoImprovement(Rule):
         baseline, latest = pain[0], pain[-1]
         if baseline.value == 0:
             return self.clear(snap, t, "The first pain score was 0.")
+        if (
+            latest.id == baseline.id
+            and latest.value is not None
+            and latest.value <= t["acute_settled_pain_max"]
+        ):
+            return self.clear(
+                snap, t, "A single pain score, already mild.", latest=measure_json(latest)
+            )
         if latest.id != baseline.id and improved("nrs", baseline, latest, t):
             return self.clear(
                 snap,

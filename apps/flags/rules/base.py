@@ -6,6 +6,7 @@ an auto-resolved flag shows why it cleared.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -29,14 +30,32 @@ class Route:
     clinician_id: int | None = None
 
 
-@dataclass(frozen=True)
 class Outcome:
-    fired: bool
-    evidence: dict[str, Any]
-    summary: str = ""
-    severity: str = ""
-    fingerprint: str = ""
-    route: Route | None = None
+    """A rule's verdict with its evidence (a dict, or a function that builds it on demand)."""
+
+    __slots__ = ("_evidence", "fingerprint", "fired", "route", "severity", "summary")
+
+    def __init__(
+        self,
+        fired: bool,
+        evidence: dict[str, Any] | Callable[[], dict[str, Any]],
+        summary: str = "",
+        severity: str = "",
+        fingerprint: str = "",
+        route: Route | None = None,
+    ) -> None:
+        self.fired = fired
+        self._evidence = evidence
+        self.summary = summary
+        self.severity = severity
+        self.fingerprint = fingerprint
+        self.route = route
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        if callable(self._evidence):
+            self._evidence = self._evidence()
+        return self._evidence
 
 
 @dataclass(frozen=True)
@@ -50,16 +69,24 @@ class Rule:
     code: ClassVar[str]
     title: ClassVar[str]
     threshold_keys: ClassVar[tuple[str, ...]] = ()
+    # False: an open flag stays open when the condition clears, until a clinician resolves it.
+    auto_resolve: ClassVar[bool] = True
 
     def evaluate(self, snap: EpisodeSnapshot, t: Thresholds) -> Outcome:
         raise NotImplementedError
 
     # Helpers for evidence -------------------------------------------------------------------
     def used(self, t: Thresholds) -> dict[str, str]:
-        return {key: _num(t[key]) for key in self.threshold_keys}
+        key = tuple(t[k] for k in self.threshold_keys)
+        cache = self.__dict__.setdefault("_used_cache", {})
+        if key not in cache:
+            cache[key] = {k: _num(t[k]) for k in self.threshold_keys}
+        return dict(cache[key])
 
     def clear(self, snap: EpisodeSnapshot, t: Thresholds, reason: str, **data: Any) -> Outcome:
-        return Outcome(False, self.evidence(snap, t, reason=reason, **data))
+        # The evidence of a clear outcome is needed only to auto-resolve an open flag: build it
+        # on demand (most patients have no open flag for most rules).
+        return Outcome(False, lambda: self.evidence(snap, t, reason=reason, **data))
 
     def evidence(self, snap: EpisodeSnapshot, t: Thresholds, **data: Any) -> dict[str, Any]:
         return {

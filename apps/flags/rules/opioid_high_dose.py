@@ -19,7 +19,7 @@ def total_mme(snap: EpisodeSnapshot) -> tuple[Decimal, list[dict[str, str]]]:
     orders = [m for m in snap.active_medications() if m.drug_class in OPIOID_CLASSES]
     total = sum((m.daily_mme or Decimal(0) for m in orders), Decimal(0))
     return total, [
-        {"medication_id": str(m.id), "drug": m.drug, "daily_mme": _num(m.daily_mme)} for m in orders
+        {"medication_id": m.id, "drug": m.drug, "daily_mme": _num(m.daily_mme)} for m in orders
     ]
 
 

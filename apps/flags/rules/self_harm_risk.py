@@ -14,11 +14,13 @@ from .base import PSYCH, Outcome, Route, Rule, Thresholds, measure_json
 class SelfHarmRisk(Rule):
     code = "self_harm_risk"
     title = "Self-harm risk (PHQ-9 item 9)"
+    # A safety finding is closed by a clinician (with a note), never by a later questionnaire.
+    auto_resolve = False
 
     def evaluate(self, snap: EpisodeSnapshot, t: Thresholds) -> Outcome:
-        phq = snap.series("phq9")
+        phq = [m for m in snap.series("phq9") if m.taken_on >= snap.onset]
         if not phq:
-            return self.clear(snap, t, "No PHQ-9 recorded.")
+            return self.clear(snap, t, "No PHQ-9 recorded in this episode.")
         latest = phq[-1]
         data = {"phq9": measure_json(latest), "item9": latest.self_harm}
         holders = snap.role_holders(*PSYCH)

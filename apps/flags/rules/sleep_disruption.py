@@ -18,7 +18,7 @@ class SleepDisruption(Rule):
     threshold_keys = ("poor_sleep_max",)
 
     def evaluate(self, snap: EpisodeSnapshot, t: Thresholds) -> Outcome:
-        sleep = snap.series("sleep")[-2:]
+        sleep = [m for m in snap.series("sleep") if m.taken_on >= snap.onset][-2:]
         data = {"last_two": [measure_json(m) for m in sleep]}
         if len(sleep) < 2 or any(m.value is None or m.value > t["poor_sleep_max"] for m in sleep):
             return self.clear(snap, t, "Not two consecutive poor-sleep scores.", **data)

@@ -37,7 +37,7 @@ class WorkAbsence(Rule):
         return Outcome(
             True,
             self.evidence(
-                snap, t, reason=f"Off work {off} days without a return-to-work plan.", **data
+                snap, t, reason=f"Off work {limit}+ days without a return-to-work plan.", **data
             ),
             summary=f"Off work for {off} days with no return-to-work plan",
             severity=Severity.WARNING,

@@ -158,6 +158,7 @@ def test_its_evidence_names_the_scores_and_thresholds(clinic):
     assert evidence["thresholds"] == {
         "acute_check_day": "7",
         "acute_recent_measure_day": "4",
+        "acute_settled_pain_max": "3",
         "mcid_nrs_points": "2",
         "mcid_percent": "30",
     }
@@ -205,3 +206,21 @@ def test_an_admin_point_threshold_changes_what_counts_as_improvement(clinic):
 
     assert flag.evidence["thresholds"]["mcid_nrs_points"] == "3"
     assert flag.evidence["comparison"]["meaningful_if"] == "a change of 3 points or 30% of baseline"
+
+
+def test_a_single_mild_pain_score_after_day_four_counts_as_settled(clinic):
+    """Pain at or below 3/10 (setting acute_settled_pain_max) has subsided."""
+    with clinic.travel(day(8)):
+        episode = clinic.episode(onset=ONSET)
+        clinic.nrs(episode, 3, on=day(5))
+        assert RULE not in clinic.evaluate(episode)
+
+        clinic.nrs(episode, 4, on=day(8))  # a second score, no meaningful drop from 3
+        assert RULE in clinic.evaluate(episode)
+
+
+def test_a_single_moderate_pain_score_after_day_four_is_flagged(clinic):
+    with clinic.travel(day(8)):
+        episode = clinic.episode(onset=ONSET)
+        clinic.nrs(episode, 4, on=day(5))
+        assert RULE in clinic.evaluate(episode)

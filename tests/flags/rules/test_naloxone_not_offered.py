@@ -107,7 +107,7 @@ def test_its_evidence_names_the_dose_and_threshold(clinic):
     assert evidence["reason"] == "Raised overdose risk: total 50 MME/day ≥ 50"
     assert evidence["total_daily_mme"] == "50"
     assert evidence["opioids"] == [
-        {"medication_id": str(order.pk), "drug": "morphine", "daily_mme": "50"}
+        {"medication_id": order.pk, "drug": "morphine", "daily_mme": "50"}
     ]
     assert evidence["benzodiazepines"] == []
     assert evidence["naloxone_offered_on"] is None

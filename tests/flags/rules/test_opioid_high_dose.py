@@ -127,8 +127,8 @@ def test_its_evidence_names_each_opioids_mme_and_the_thresholds(clinic):
     assert evidence["reason"] == "Total daily MME at or above 50."
     assert evidence["total_daily_mme"] == "75"
     assert sorted(evidence["opioids"], key=lambda o: o["drug"]) == [
-        {"medication_id": str(patch.pk), "drug": "fentanyl_patch", "daily_mme": "60"},
-        {"medication_id": str(morphine.pk), "drug": "morphine", "daily_mme": "15"},
+        {"medication_id": patch.pk, "drug": "fentanyl_patch", "daily_mme": "60"},
+        {"medication_id": morphine.pk, "drug": "morphine", "daily_mme": "15"},
     ]
     assert evidence["thresholds"] == {"mme_warning": "50", "mme_urgent": "90"}
 

@@ -92,7 +92,7 @@ def test_its_evidence_names_the_dates_and_threshold(clinic):
 
         evidence = clinic.evaluate(episode)[RULE].evidence
 
-    assert evidence["reason"] == "Off work 28 days without a return-to-work plan."
+    assert evidence["reason"] == "Off work 28+ days without a return-to-work plan."
     assert evidence["work_status"] == "off_work"
     assert evidence["off_work_since"] == OFF_SINCE.isoformat()
     assert evidence["days_off"] == 28
