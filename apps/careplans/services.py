@@ -82,7 +82,9 @@ def plan_template_apply(
                 kind=item.kind,
                 discipline=item.discipline,
                 description=item.description,
-                status=InterventionStatus.ACTIVE if begins <= start else InterventionStatus.PLANNED,
+                status=InterventionStatus.ACTIVE
+                if begins <= max(start, clinic_today())
+                else InterventionStatus.PLANNED,
                 start_date=begins,
                 end_date=begins + dt.timedelta(days=item.duration_days)
                 if item.duration_days

@@ -34,5 +34,20 @@ def send_task_now(name: str, *args: Any, **options: Any) -> bool:
 
 
 def enqueue_on_commit(name: str, *args: Any, **options: Any) -> None:
-    """Send task ``name`` with ids ``args`` once the current transaction commits."""
-    transaction.on_commit(lambda: send_task_now(name, *args, **options))
+    """Send task ``name`` with ids ``args`` once the current transaction commits.
+
+    The same task with the same arguments is sent once per transaction, however many changes
+    inside it asked for it (recording five assessments re-evaluates the patient once).
+    """
+    key = (name, args, tuple(sorted(options.items())))
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        getattr(func, "careteam_task_key", None) == key for _, func, _ in connection.run_on_commit
+    ):
+        return
+
+    def send() -> None:
+        send_task_now(name, *args, **options)
+
+    send.careteam_task_key = key  # type: ignore[attr-defined]
+    transaction.on_commit(send)

@@ -21,8 +21,10 @@ def fmt(value: float | None, places: int = 1) -> str:
     """A score for display: 7 -> "7", 4.3333 -> "4.3", None -> "—"."""
     if value is None:
         return "—"
-    text = f"{value:.{places}f}".rstrip("0").rstrip(".")
-    return text or "0"
+    text = f"{value:.{places}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
 
 
 def _n(value: float) -> str:
@@ -111,7 +113,7 @@ def outcome_chart(
     from baseline is meaningful) as a solid line; the band between them is shaded: a patient
     whose points stay in or above the band has not improved meaningfully ("stalled").
     """
-    left, right, top, bottom = 38.0, 12.0, 12.0, 26.0
+    left, right, top, bottom = 34.0, 92.0, 12.0, 26.0
     plot_w, plot_h = width - left - right, height - top - bottom
     span_v = (high - low) or 1.0
 
@@ -169,13 +171,13 @@ def outcome_chart(
         parts.append(
             format_html(
                 '<line class="chart-improve" x1="{x1}" x2="{x2}" y1="{y}" y2="{y}"/>'
-                '<text class="chart-note chart-note-improve" x="{tx}" y="{ty}" '
-                'text-anchor="end">meaningful improvement ≤ {v}</text>',
+                '<text class="chart-note chart-note-improve" x="{tx}" y="{ty}">'
+                "improved ≤ {v}</text>",
                 x1=_n(left),
                 x2=_n(width - right),
                 y=_n(band_bottom),
-                tx=_n(width - right - 4),
-                ty=_n(min(band_bottom + 13, top + plot_h - 3)),
+                tx=_n(width - right + 5),
+                ty=_n(min(max(band_bottom + 4, band_top + 15), top + plot_h)),
                 v=fmt(improve_at),
             )
         )
@@ -184,12 +186,12 @@ def outcome_chart(
         parts.append(
             format_html(
                 '<line class="chart-baseline" x1="{x1}" x2="{x2}" y1="{y}" y2="{y}"/>'
-                '<text class="chart-note" x="{tx}" y="{ty}" text-anchor="end">baseline {v}</text>',
+                '<text class="chart-note" x="{tx}" y="{ty}">baseline {v}</text>',
                 x1=_n(left),
                 x2=_n(width - right),
                 y=_n(by),
-                tx=_n(width - right - 4),
-                ty=_n(max(by - 5, top + 9)),
+                tx=_n(width - right + 5),
+                ty=_n(max(by + 4, top + 4)),
                 v=fmt(baseline),
             )
         )

@@ -42,6 +42,15 @@ LABELS = {
 }
 SKIPPED = {"rule", "reason", "thresholds", "comparisons", "comparison"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_LONG_DECIMAL = re.compile(r"^-?\d+\.\d{3,}$")
+
+
+def number_text(value: Any, places: int = 2) -> str:
+    """``"5.6667"`` -> ``"5.67"``: rules keep 4 decimals, people read 2."""
+    text = str(value)
+    if _LONG_DECIMAL.match(text):
+        text = f"{float(text):.{places}f}".rstrip("0").rstrip(".")
+    return text
 
 
 @dataclass(frozen=True)
@@ -95,7 +104,7 @@ def scalar_text(key: str, value: Any) -> str:
             return date_text(value)
         except ValueError:
             return value
-    return str(value)
+    return number_text(value)
 
 
 def measure_text(m: dict[str, Any] | None) -> str:
@@ -107,7 +116,7 @@ def measure_text(m: dict[str, Any] | None) -> str:
     if m.get("instrument"):
         parts.append(INSTRUMENT_LABELS.get(m["instrument"], m["instrument"]))
     if m.get("value") not in (None, ""):
-        parts.append(str(m["value"]))
+        parts.append(number_text(m["value"]))
     text = " ".join(parts)
     if m.get("taken_on"):
         text += f" on {scalar_text('taken_on', m['taken_on'])}"
@@ -145,14 +154,21 @@ def _comparison(c: dict[str, Any]) -> Comparison:
     def point(m: dict[str, Any] | None) -> str:
         if not m:
             return "—"
-        text = str(m.get("value", "—"))
+        text = number_text(m.get("value", "—"))
         if m.get("taken_on"):
             text += f" ({scalar_text('taken_on', m['taken_on'])})"
         return text
 
-    change = str(c.get("change") or "")
+    change = number_text(c.get("change") or "")
+    if change and not change.startswith("-") and change != "0":
+        change = f"+{change}"
     if change and c.get("change_percent"):
-        change += f" ({c['change_percent']}%)"
+        pct = (
+            number_text(c["change_percent"], 0)
+            if _LONG_DECIMAL.match(str(c["change_percent"]))
+            else str(c["change_percent"])
+        )
+        change += f" ({'' if pct.startswith('-') or pct == '0' else '+'}{pct}%)"
     if "improved" in c:
         verdict = "Improved" if c["improved"] else "Not meaningfully improved"
     elif "worse" in c:

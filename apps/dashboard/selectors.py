@@ -580,7 +580,7 @@ def outcome_chart(
         high=high,
         baseline=float(baseline.value) if baseline and baseline.value is not None else None,
         improve_at=float(line) if line is not None else None,
-        start=min([start, points[0].taken_on] if points and start else [start or end]),
+        start=_chart_start(points, plan_started_on, start or end),
         end=end,
         width=width,
         height=height,
@@ -597,6 +597,19 @@ def outcome_chart(
         improve_at=float(line) if line is not None else None,
         rows=[ChartRow(m.taken_on, m.display, reporters.get(m.id, "")) for m in points],
     )
+
+
+def _chart_start(
+    points: Sequence[Measure], plan_started_on: dt.date | None, fallback: dt.date
+) -> dt.date:
+    """The x-axis starts at the first measure (or the plan's start, if earlier), with a little
+    room before it; with no measure, at ``fallback`` (the episode's onset)."""
+    if not points:
+        return fallback
+    first = points[0].taken_on
+    if plan_started_on and plan_started_on < first:
+        first = plan_started_on
+    return first - dt.timedelta(days=2)
 
 
 def measures_from(assessments: Iterable[Any]) -> dict[str, list[Measure]]:
@@ -894,7 +907,10 @@ def _timeline(
                 url=reverse("dashboard:assessment", args=[a.pk]),
             )
         )
+    now = timezone.now()
     for ap in appointments:
+        if ap.starts_at > now and ap.status == AppointmentStatus.BOOKED:
+            continue  # upcoming visits are listed under Appointments, not in the history
         who = f" with {ap.clinician.display_name}" if ap.clinician else ""
         events.append(
             TimelineEvent(
