@@ -8,7 +8,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest install install-dev migrate demo check-deploy clean
+.PHONY: run test faults lint typecheck pytest install install-dev migrate demo check-deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,21 @@ run: demo
 test: install-dev lint typecheck
 	DJANGO_SETTINGS_MODULE=careteam.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
+
+## faults: the fault-injection suite (docs/reliability.md). Needs PostgreSQL in DATABASE_URL and
+## redis-server on PATH; it starts its own Redis on FAULTS_REDIS_PORT and its own SMTP server, so
+## it never stops the services other tests use. Not part of `make test`; CI runs it after.
+FAULTS_REDIS_PORT ?= 6391
+faults: install-dev
+	@case "$${DATABASE_URL:-}" in \
+	  postgres://*|postgresql://*|pgsql://*|psql://*) ;; \
+	  *) echo "make faults needs PostgreSQL: set DATABASE_URL=postgres://USER@HOST:5432/NAME" \
+	       "(one scenario terminates the workers' connections with pg_terminate_backend)." >&2; \
+	     exit 2 ;; \
+	esac
+	@command -v redis-server >/dev/null || { echo "make faults needs redis-server on PATH" >&2; exit 2; }
+	REDIS_URL=redis://127.0.0.1:$(FAULTS_REDIS_PORT)/0 FAULTS_REDIS_PORT=$(FAULTS_REDIS_PORT) \
+		DJANGO_SETTINGS_MODULE=careteam.settings.test $(PY) -m pytest -m faults tests/faults -v $(FAULTS_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

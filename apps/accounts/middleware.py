@@ -41,8 +41,7 @@ class IdleTimeoutMiddleware:
                     )
                 messages.info(request, text)
                 return HttpResponseRedirect(f"{reverse('login')}?next={request.path}")
-            if request.path != reverse("accounts:session_ping") or last is None:
-                request.session[LAST_SEEN_KEY] = now
+            request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 
 

@@ -1,6 +1,5 @@
 """Query filters of the list endpoints (django-filter). Bad values are 400s naming the parameter."""
 
-import datetime as dt
 from typing import Any
 
 from django import forms
@@ -49,22 +48,13 @@ class IdFilter(filters.Filter):
         super().__init__(*args, **kwargs)
 
 
-class SaneDateFilter(filters.DateFilter):
-    """A date; one outside 1900–2199 matches nothing."""
-
-    def filter(self, qs: QuerySet[Any], value: dt.date | None) -> QuerySet[Any]:
-        if value is not None and not dt.date(1900, 1, 1) <= value <= dt.date(2199, 12, 31):
-            return qs.none()
-        return super().filter(qs, value)
-
-
 class PatientFilter(filters.FilterSet):
     team = IdFilter(field_name="team_id", help_text="Team (caseload) id.")
     sex = filters.ChoiceFilter(choices=Sex.choices)
     work_status = filters.ChoiceFilter(choices=WorkStatus.choices)
     preferred_channel = filters.ChoiceFilter(choices=Channel.choices)
-    born_after = SaneDateFilter(field_name="date_of_birth", lookup_expr="gte")
-    born_before = SaneDateFilter(field_name="date_of_birth", lookup_expr="lte")
+    born_after = filters.DateFilter(field_name="date_of_birth", lookup_expr="gte")
+    born_before = filters.DateFilter(field_name="date_of_birth", lookup_expr="lte")
     mrn = filters.CharFilter(field_name="mrn", max_length=32, help_text="Exact MRN.")
 
     class Meta:
@@ -75,8 +65,8 @@ class PatientFilter(filters.FilterSet):
 class EpisodeFilter(filters.FilterSet):
     patient = IdFilter(field_name="patient_id")
     status = filters.ChoiceFilter(choices=EpisodeStatus.choices)
-    onset_after = SaneDateFilter(field_name="onset", lookup_expr="gte")
-    onset_before = SaneDateFilter(field_name="onset", lookup_expr="lte")
+    onset_after = filters.DateFilter(field_name="onset", lookup_expr="gte")
+    onset_before = filters.DateFilter(field_name="onset", lookup_expr="lte")
 
     class Meta:
         model = Episode
@@ -181,10 +171,10 @@ class AssessmentFilter(filters.FilterSet):
     episode = IdFilter(field_name="episode_id")
     instrument = filters.ChoiceFilter(choices=Instrument.choices)
     reported_by = filters.ChoiceFilter(choices=Reporter.choices)
-    taken_after = SaneDateFilter(
+    taken_after = filters.DateFilter(
         field_name="taken_at__date", lookup_expr="gte", help_text="On or after (clinic date)."
     )
-    taken_before = SaneDateFilter(
+    taken_before = filters.DateFilter(
         field_name="taken_at__date", lookup_expr="lte", help_text="On or before (clinic date)."
     )
 
@@ -200,8 +190,8 @@ class AppointmentFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=AppointmentStatus.choices)
     kind = filters.ChoiceFilter(choices=AppointmentKind.choices)
     discipline = filters.ChoiceFilter(choices=Discipline.choices)
-    starts_after = SaneDateFilter(field_name="starts_at__date", lookup_expr="gte")
-    starts_before = SaneDateFilter(field_name="starts_at__date", lookup_expr="lte")
+    starts_after = filters.DateFilter(field_name="starts_at__date", lookup_expr="gte")
+    starts_before = filters.DateFilter(field_name="starts_at__date", lookup_expr="lte")
 
     class Meta:
         model = Appointment
@@ -218,8 +208,8 @@ class TaskFilter(filters.FilterSet):
     discipline = filters.ChoiceFilter(choices=Discipline.choices)
     open = filters.BooleanFilter(method="filter_open", help_text="Only open / in-progress tasks.")
     mine = filters.BooleanFilter(method="filter_mine", help_text="Only tasks assigned to me.")
-    due_after = SaneDateFilter(field_name="due_on", lookup_expr="gte")
-    due_before = SaneDateFilter(field_name="due_on", lookup_expr="lte")
+    due_after = filters.DateFilter(field_name="due_on", lookup_expr="gte")
+    due_before = filters.DateFilter(field_name="due_on", lookup_expr="lte")
 
     class Meta:
         model = Task

@@ -3,6 +3,8 @@
 from typing import Any
 
 from drf_spectacular import openapi
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework.permissions import AllowAny
 
 from .serializers import ErrorSerializer
@@ -17,6 +19,17 @@ ERROR_DESCRIPTIONS = {
     "415": "The body is not application/json (`unsupported_media_type`).",
     "429": "Too many requests from this token, or too many failed sign-ins (`throttled`, `locked_out`).",
 }
+
+
+class KnoxTokenScheme(OpenApiAuthenticationExtension):
+    """Our knox subclass, documented as knox's token scheme: "Authorization: Token <token>"."""
+
+    target_class = "apps.api.authentication.TokenAuthentication"
+    name = "knoxApiToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        prefix = "Token"  # the Authorization header's scheme, not a secret
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix=prefix)
 
 
 class AutoSchema(openapi.AutoSchema):

@@ -18,7 +18,7 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from apps.accounts.models import Clinician
-from apps.assessments.models import Assessment, Instrument, Reporter
+from apps.assessments.models import Assessment, Instrument, Reporter, SelfHarm
 from apps.careplans.models import (
     CarePlan,
     Goal,
@@ -215,8 +215,15 @@ class AnswersField(serializers.JSONField):
     pass
 
 
+def blank_choice(choices: Any, **kwargs: Any) -> serializers.ChoiceField:
+    """A read-only choice that may be "" (ModelSerializer drops allow_blank on read-only fields,
+    which would leave "" out of the documented enum)."""
+    return serializers.ChoiceField(choices=choices, allow_blank=True, read_only=True, **kwargs)
+
+
 class ClinicianSummarySerializer(serializers.ModelSerializer[Clinician]):
     display_name = serializers.CharField(read_only=True)
+    discipline = blank_choice(Discipline.choices, help_text="Blank for admins.")
 
     class Meta:
         model = Clinician
@@ -509,7 +516,9 @@ class InterventionUpdateSerializer(InterventionWriteSerializer):
 
 class CarePlanSerializer(serializers.ModelSerializer[CarePlan]):
     patient = serializers.IntegerField(source="episode.patient_id", read_only=True)
-    template = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    template: serializers.SlugRelatedField[PlanTemplate] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     goals = GoalSerializer(many=True, read_only=True)
     interventions = InterventionSerializer(many=True, read_only=True)
 
@@ -591,6 +600,7 @@ class PlanTemplateSerializer(serializers.ModelSerializer[PlanTemplate]):
 
 class MedicationOrderSerializer(serializers.ModelSerializer[MedicationOrder]):
     patient = serializers.IntegerField(source="episode.patient_id", read_only=True)
+    opioid = blank_choice(OpioidDrug.choices, help_text="Opioids only: the MME substance.")
     is_opioid = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -692,6 +702,9 @@ class MedicationStopSerializer(serializers.Serializer[Any]):
 
 class AssessmentSerializer(serializers.ModelSerializer[Assessment]):
     answers = AnswersField(read_only=True)
+    self_harm = blank_choice(
+        SelfHarm.choices, help_text="PHQ-9 item 9 finding: yes, no or unknown (never imputed)."
+    )
 
     class Meta:
         model = Assessment
@@ -714,7 +727,6 @@ class AssessmentSerializer(serializers.ModelSerializer[Assessment]):
         extra_kwargs = {
             "score": {"help_text": "Computed by apps.clinical.scoring (null when not scorable)."},
             "band": {"help_text": "Severity band or STarT Back risk; work status for work_status."},
-            "self_harm": {"help_text": "PHQ-9 item 9 finding: yes, no or unknown (never imputed)."},
         }
 
 
@@ -795,6 +807,7 @@ class AppointmentCreateSerializer(serializers.Serializer[Any]):
 
 class TaskSerializer(serializers.ModelSerializer[Task]):
     assignee = ClinicianSummarySerializer(read_only=True, allow_null=True)
+    discipline = blank_choice(Discipline.choices, help_text="The queue that owns the task.")
 
     class Meta:
         model = Task

@@ -16,7 +16,8 @@ class _RateFromSettings:
     scope: str
 
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return None if rate is None else str(rate)
 
 
 class TokenRateThrottle(_RateFromSettings, UserRateThrottle):

@@ -42,6 +42,7 @@ from apps.careplans.services import (
     plan_template_apply,
 )
 from apps.flags.models import Flag
+from apps.flags.selectors import flags_visible_to
 from apps.flags.services import flag_acknowledge, flag_resolve, flag_snooze
 from apps.medications.models import MedicationOrder
 from apps.medications.services import (
@@ -80,6 +81,7 @@ from apps.worklist.services import task_claim, task_complete, task_create
 from . import fhir as fhir_mod
 from . import filters as f
 from . import serializers as s
+from .authentication import TokenAuthentication
 from .exceptions import LockedOut, django_error_detail, remap_fields
 from .ids import parse_id
 from .renderers import FHIRJSONRenderer, NDJSONRenderer
@@ -104,10 +106,12 @@ def run_service(
 
 
 class JSONErrorsMixin:
-    """Errors are application/json whatever the negotiated media type (FHIR, NDJSON)."""
+    """Errors are application/json whatever the negotiated media type (FHIR, NDJSON); no API
+    response (patient data) is stored by a browser or proxy cache."""
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        response["Cache-Control"] = "no-store"
         if isinstance(response, Response) and response.status_code >= 400:
             renderer = getattr(response, "accepted_renderer", None)
             if renderer is None or renderer.media_type != "application/json":
@@ -158,16 +162,18 @@ class ScopedViewSet(JSONErrorsMixin, viewsets.GenericViewSet):  # type: ignore[t
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
+    def output_serializer(self, instance: Any, many: bool = False) -> Any:
+        serializer_class: Any = self.serializer_class
+        return serializer_class(instance, many=many, context=self.get_serializer_context())
+
     def output(self, instance: Any, code: int = status.HTTP_200_OK) -> Response:
-        return Response(
-            self.serializer_class(instance, context=self.get_serializer_context()).data, status=code
-        )
+        return Response(self.output_serializer(instance).data, status=code)
 
     # Standard actions -------------------------------------------------------------------------
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
-        data = self.serializer_class(page, many=True, context=self.get_serializer_context()).data
+        data = self.output_serializer(page, many=True).data
         return self.get_paginated_response(data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -223,7 +229,7 @@ class TokenLoginView(JSONErrorsMixin, knox_views.LoginView):
         if user is None:
             if getattr(django_request, "axes_locked_out", False):
                 # django-axes locked the account; answer in the API's format, not its HTML page.
-                django_request.axes_locked_out = False
+                django_request.axes_locked_out = False  # type: ignore[attr-defined]
                 raise LockedOut()
             raise exceptions.ValidationError(
                 {"non_field_errors": ["Unable to sign in with this username and password."]}
@@ -245,7 +251,7 @@ class TokenLoginView(JSONErrorsMixin, knox_views.LoginView):
         return {
             "token": token,
             "expiry": self.format_expiry_datetime(instance.expiry) if instance.expiry else None,
-            "user": s.ClinicianSummarySerializer(request.user).data,
+            "user": s.ClinicianSummarySerializer(instance.user).data,
         }
 
 
@@ -256,7 +262,7 @@ class TokenLoginView(JSONErrorsMixin, knox_views.LoginView):
     responses={204: OpenApiResponse(description="Revoked.")},
 )
 class TokenLogoutView(JSONErrorsMixin, knox_views.LogoutView):
-    pass
+    authentication_classes = [TokenAuthentication]
 
 
 @extend_schema(
@@ -266,7 +272,7 @@ class TokenLogoutView(JSONErrorsMixin, knox_views.LogoutView):
     responses={204: OpenApiResponse(description="All revoked.")},
 )
 class TokenLogoutAllView(JSONErrorsMixin, knox_views.LogoutAllView):
-    pass
+    authentication_classes = [TokenAuthentication]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -416,7 +422,9 @@ class PatientViewSet(ScopedViewSet):
     def fhir_export(self, request: Request) -> StreamingHttpResponse:
         patients = patients_visible_to(request.user)
         audit_record(actor=request.user, action="export", object_type="fhir.ndjson", object_id="")
-        response = StreamingHttpResponse(fhir_mod.ndjson_lines(patients), content_type=fhir_mod.FHIR_NDJSON)
+        response = StreamingHttpResponse(
+            fhir_mod.ndjson_lines(patients), content_type=fhir_mod.FHIR_NDJSON
+        )
         response["Content-Disposition"] = 'attachment; filename="careteam-export.ndjson"'
         return response
 
@@ -911,6 +919,9 @@ class FlagViewSet(ScopedViewSet):
     search_fields = ["summary", "rule_code"]
     ordering_fields = ["raised_at", "severity", "status"]
     ordering = ["-raised_at", "-pk"]
+
+    def get_queryset(self) -> QuerySet[Flag]:
+        return flags_visible_to(self.request.user)
 
     def base_queryset(self) -> QuerySet[Flag]:
         return Flag.objects.all()

@@ -37,7 +37,14 @@ def _require_member(actor: Any, team: Any, field: str = NON_FIELD_ERRORS) -> Non
 
 
 def _require_planned(conference: CaseConference) -> None:
-    if conference.status != ConferenceStatus.PLANNED:
+    """Re-read (and lock) the conference: a page loaded before it was closed cannot add to it."""
+    status = (
+        CaseConference.objects.select_for_update()
+        .filter(pk=conference.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status != ConferenceStatus.PLANNED:
         raise ValidationError(
             {NON_FIELD_ERRORS: "This conference is closed; its record can no longer change."}
         )

@@ -24,7 +24,11 @@ def _broker_status() -> dict[str, Any]:
 
     try:
         with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+            # One quick retry, not kombu's default 2 s back-off: a load balancer's health
+            # check gets its 503 at once while the broker is down.
+            conn.ensure_connection(
+                max_retries=1, interval_start=0.1, interval_step=0.2, interval_max=0.2, timeout=2
+            )
             transport = conn.transport.driver_type
     except Exception as exc:  # noqa: BLE001 - any failure means "down"
         return {"ok": False, "error": exc.__class__.__name__}

@@ -104,8 +104,8 @@ def outcome_chart(
     improve_at: float | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
-    width: int = 560,
-    height: int = 210,
+    width: int = 440,
+    height: int = 200,
 ) -> SafeString:
     """A line chart of an outcome measure over time, lower is better.
 
@@ -113,7 +113,7 @@ def outcome_chart(
     from baseline is meaningful) as a solid line; the band between them is shaded: a patient
     whose points stay in or above the band has not improved meaningfully ("stalled").
     """
-    left, right, top, bottom = 34.0, 92.0, 12.0, 26.0
+    left, right, top, bottom = 30.0, 108.0, 12.0, 24.0
     plot_w, plot_h = width - left - right, height - top - bottom
     span_v = (high - low) or 1.0
 

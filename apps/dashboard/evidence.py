@@ -39,6 +39,12 @@ LABELS = {
     "last_pt_visit": "Last PT visit",
     "missed_visit": "Missed visit",
     "last_two": "Last two",
+    "phq9": "PHQ-9",
+    "item9": "Item 9 (self-harm)",
+    "gad7": "GAD-7",
+    "odi": "ODI",
+    "peg": "PEG",
+    "nrs": "Pain NRS",
 }
 SKIPPED = {"rule", "reason", "thresholds", "comparisons", "comparison"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

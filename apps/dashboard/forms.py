@@ -79,7 +79,7 @@ def discipline_choices(blank: str = "—") -> list[tuple[str, str]]:
 class CaseloadFilterForm(forms.Form):
     q = forms.CharField(label="Search name or MRN", required=False, max_length=80)
     team = forms.TypedChoiceField(label="Team", required=False, coerce=int, empty_value=None)
-    role = forms.ChoiceField(label="My role on the episode", required=False)
+    role = forms.ChoiceField(label="My care-team role", required=False)
     phase = forms.ChoiceField(label="Phase", required=False)
     rule = forms.ChoiceField(label="Flag", required=False)
     severity = forms.ChoiceField(label="Severity", required=False)

@@ -39,6 +39,7 @@ from django.utils.safestring import SafeString
 
 from apps.accounts.models import Clinician
 from apps.assessments.models import Assessment, Instrument
+from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from apps.careplans.models import (
     CarePlan,
@@ -525,8 +526,8 @@ def outcome_chart(
     start: dt.date | None,
     end: dt.date,
     t: dict[str, Decimal],
-    width: int = 560,
-    height: int = 210,
+    width: int = 440,
+    height: int = 200,
 ) -> OutcomeChart:
     label = INSTRUMENT_LABELS[instrument]
     low, high = OUTCOME_RANGE[instrument]
@@ -542,6 +543,8 @@ def outcome_chart(
     latest = points[-1] if points else None
     if not points or baseline is None or latest is None or latest.taken_on <= baseline.taken_on:
         status, status_label = "insufficient", "Not enough measures yet"
+        if latest is None:
+            status_label = "No measure yet"
         if latest is not None:
             summary = f"{label}: one measure since baseline, {latest.display} on {latest.taken_on:%-d %b %Y}."
         else:
@@ -688,6 +691,8 @@ class PatientPage:
     timeline: list[TimelineEvent]
     timeline_total: int
     templates: list[PlanTemplate]
+    # "Who viewed this record": shown to the episode's care-team lead only (None otherwise).
+    viewers: list[AuditEvent] | None = None
 
 
 def _goal_view(goal: Any, measures: dict[str, list[Measure]], patient: Patient) -> GoalView:
@@ -711,7 +716,8 @@ def _goal_view(goal: Any, measures: dict[str, list[Measure]], patient: Patient) 
             progress = int(max(0, min(100, round(done * 100 / gap))))
         elif gap <= 0:
             progress = 100
-    return GoalView(goal, f"{current.display} on {current.taken_on:%-d %b}", progress, "")
+    value = charts.fmt(float(current.value)) if current.value is not None else "—"
+    return GoalView(goal, f"{value} on {current.taken_on:%-d %b}", progress, "")
 
 
 def _group_interventions(items: Iterable[Any]) -> list[tuple[str, list[Any]]]:
@@ -724,6 +730,9 @@ def _group_interventions(items: Iterable[Any]) -> list[tuple[str, list[Any]]]:
         label = str(InterventionKind(kind).label) if kind in InterventionKind.values else kind
         out.append((label, sorted(groups[kind], key=lambda i: (i.discipline, i.start_date))))
     return out
+
+
+VIEWERS_SHOWN = 25
 
 
 def patient_page(
@@ -850,6 +859,14 @@ def patient_page(
     )
     if audit:
         audit_record(actor=user, action="view", obj=patient)
+    viewers = None
+    if any(m.is_lead and m.clinician_id == user.pk for m in care_team):
+        # One extra query, for the care-team lead only: the latest reads of this record.
+        viewers = list(
+            AuditEvent.objects.filter(patient=patient, action="view")
+            .select_related("actor")
+            .order_by("-at")[:VIEWERS_SHOWN]
+        )
     active_meds = [m for m in medications if m.is_active_on(today)]
     return PatientPage(
         patient=patient,
@@ -882,6 +899,7 @@ def patient_page(
         timeline=timeline[:timeline_limit] if timeline_limit else timeline,
         timeline_total=len(timeline),
         templates=templates,
+        viewers=viewers,
     )
 
 
@@ -1332,8 +1350,8 @@ def conference_page(user: Any, conference: Any) -> ConferencePage:
                         start=onset,
                         end=today,
                         t=t,
-                        width=380,
-                        height=170,
+                        width=420,
+                        height=180,
                     )
                     for instrument in OUTCOMES
                 ],

@@ -17,10 +17,21 @@ logger = logging.getLogger(__name__)
 TRANSIENT = (OperationalError, InterfaceError)
 
 
-@shared_task(name="flags.evaluate_all", ignore_result=True)
+@shared_task(
+    name="flags.evaluate_all",
+    ignore_result=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=5,
+)
 def evaluate_all(batch_size: int | None = None) -> int:
     """Split every active episode into batches and enqueue one job per batch, so the work
-    spreads across all workers. Also resolves flags of patients with no active episode."""
+    spreads across all workers. Also resolves flags of patients with no active episode.
+
+    Retried like the batches when the database connection is lost: otherwise the whole run
+    would be lost until the next schedule. A retry is safe: every database read happens before
+    the first batch is enqueued, and the resolving step is idempotent."""
     size = batch_size or settings.RULES_BATCH_SIZE
     with audit_context(RequestMeta(surface="job")):
         engine.resolve_flags_without_active_episode()

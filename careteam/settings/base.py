@@ -198,9 +198,11 @@ MEDIA_ROOT = VAR_DIR / "media"
 # --- Cache and broker -----------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
+    # Django's RedisCache, except that an unreachable Redis reads as a cache miss instead of
+    # raising (pages and the API keep answering; see apps/core/cache.py, docs/reliability.md).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "apps.core.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "careteam",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -272,7 +274,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its "WWW-Authenticate: Token" challenge makes a missing login a 401.
-        "knox.auth.TokenAuthentication",
+        "apps.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -25,23 +25,50 @@ def test_create_a_plan_from_a_template(on_team, episode):
     assert body["template"] == ACUTE and body["status"] == "active"
     assert len(body["goals"]) == template.goals.count()
     assert len(body["interventions"]) == template.interventions.count()
-    assert Task.objects.filter(episode=episode, source="plan").count() == template.follow_ups.count()
+    assert (
+        Task.objects.filter(episode=episode, source="plan").count() == template.follow_ups.count()
+    )
 
 
 def test_create_errors(on_team, episode, other_team, check_error):
-    check_error(on_team.post(URL, {"episode": episode.pk, "template": "no-such-template"}, format="json"), 400, fields=("template",))
+    check_error(
+        on_team.post(URL, {"episode": episode.pk, "template": "no-such-template"}, format="json"),
+        400,
+        fields=("template",),
+    )
     early = (episode.onset - dt.timedelta(days=2)).isoformat()
-    check_error(on_team.post(URL, {"episode": episode.pk, "template": ACUTE, "start_date": early}, format="json"), 400, fields=("start_date",))
-    assert on_team.post(URL, {"episode": episode.pk, "template": ACUTE}, format="json").status_code == 201
+    check_error(
+        on_team.post(
+            URL, {"episode": episode.pk, "template": ACUTE, "start_date": early}, format="json"
+        ),
+        400,
+        fields=("start_date",),
+    )
+    assert (
+        on_team.post(URL, {"episode": episode.pk, "template": ACUTE}, format="json").status_code
+        == 201
+    )
     # The service: one plan per episode.
-    check_error(on_team.post(URL, {"episode": episode.pk, "template": ACUTE}, format="json"), 400, fields=("template",))
+    check_error(
+        on_team.post(URL, {"episode": episode.pk, "template": ACUTE}, format="json"),
+        400,
+        fields=("template",),
+    )
     other = EpisodeFactory(patient=PatientFactory(team=other_team))
-    check_error(on_team.post(URL, {"episode": other.pk, "template": ACUTE}, format="json"), 400, fields=("episode",))
+    check_error(
+        on_team.post(URL, {"episode": other.pk, "template": ACUTE}, format="json"),
+        400,
+        fields=("episode",),
+    )
 
 
 def test_list_retrieve_and_scoping(on_team, off_team, episode, clinician_on_team, not_found_body):
-    plan = plan_template_apply(actor=clinician_on_team, episode=episode, template=PlanTemplate.objects.get(slug=ACUTE))
-    assert [p["id"] for p in on_team.get(URL + f"?patient={episode.patient_id}").json()["results"]] == [plan.pk]
+    plan = plan_template_apply(
+        actor=clinician_on_team, episode=episode, template=PlanTemplate.objects.get(slug=ACUTE)
+    )
+    assert [
+        p["id"] for p in on_team.get(URL + f"?patient={episode.patient_id}").json()["results"]
+    ] == [plan.pk]
     assert on_team.get(URL + "?status=revoked").json()["count"] == 0
     assert on_team.get(f"{URL}{plan.pk}/").json()["title"] == plan.title
     assert off_team.get(URL).json()["count"] == 0
@@ -63,7 +90,9 @@ def test_list_queries_do_not_grow_with_rows(on_team, team, clinician_on_team, pi
 
 
 def test_no_edit_or_delete(on_team, episode, clinician_on_team, check_error):
-    plan = plan_template_apply(actor=clinician_on_team, episode=episode, template=PlanTemplate.objects.get(slug=ACUTE))
+    plan = plan_template_apply(
+        actor=clinician_on_team, episode=episode, template=PlanTemplate.objects.get(slug=ACUTE)
+    )
     check_error(on_team.delete(f"{URL}{plan.pk}/"), 405)
     check_error(on_team.patch(f"{URL}{plan.pk}/", {"title": "x"}, format="json"), 405)
     assert CarePlan.objects.filter(pk=plan.pk).exists()
@@ -75,4 +104,9 @@ def test_unauthenticated_requests_are_401(anon, method, path, check_error):
 
 
 def test_started_today_by_default(on_team, episode):
-    assert on_team.post(URL, {"episode": episode.pk, "template": ACUTE}, format="json").json()["started_on"] == clinic_today().isoformat()
+    assert (
+        on_team.post(URL, {"episode": episode.pk, "template": ACUTE}, format="json").json()[
+            "started_on"
+        ]
+        == clinic_today().isoformat()
+    )

@@ -18,26 +18,53 @@ def test_acknowledge_snooze_and_resolve(on_team, patient, clinician_on_team):
     task = TaskFactory(patient=patient, flag=flag, source="flag")
 
     acked = on_team.post(f"{URL}{flag.pk}/acknowledge/")
-    assert (acked.status_code, acked.json()["status"], acked.json()["acknowledged_by"]) == (200, "acknowledged", clinician_on_team.pk)
+    assert (acked.status_code, acked.json()["status"], acked.json()["acknowledged_by"]) == (
+        200,
+        "acknowledged",
+        clinician_on_team.pk,
+    )
 
     until = (clinic_today() + dt.timedelta(days=7)).isoformat()
     snoozed = on_team.post(f"{URL}{flag.pk}/snooze/", {"snoozed_until": until}, format="json")
     assert (snoozed.json()["status"], snoozed.json()["snoozed_until"]) == ("snoozed", until)
 
-    resolved = on_team.post(f"{URL}{flag.pk}/resolve/", {"note": "Reviewed with the patient."}, format="json")
-    assert resolved.json()["status"] == "resolved" and resolved.json()["resolution_note"] == "Reviewed with the patient."
+    resolved = on_team.post(
+        f"{URL}{flag.pk}/resolve/", {"note": "Reviewed with the patient."}, format="json"
+    )
+    assert (
+        resolved.json()["status"] == "resolved"
+        and resolved.json()["resolution_note"] == "Reviewed with the patient."
+    )
     task.refresh_from_db()
     assert task.status == "completed"
 
 
 def test_action_errors(on_team, patient, check_error):
     flag = FlagFactory(patient=patient)
-    check_error(on_team.post(f"{URL}{flag.pk}/resolve/", {"note": "   "}, format="json"), 400, fields=("note",))
+    check_error(
+        on_team.post(f"{URL}{flag.pk}/resolve/", {"note": "   "}, format="json"),
+        400,
+        fields=("note",),
+    )
     check_error(on_team.post(f"{URL}{flag.pk}/resolve/", {}, format="json"), 400, fields=("note",))
-    check_error(on_team.post(f"{URL}{flag.pk}/snooze/", {"snoozed_until": clinic_today().isoformat()}, format="json"), 400, fields=("snoozed_until",))
+    check_error(
+        on_team.post(
+            f"{URL}{flag.pk}/snooze/", {"snoozed_until": clinic_today().isoformat()}, format="json"
+        ),
+        400,
+        fields=("snoozed_until",),
+    )
     far = (clinic_today() + dt.timedelta(days=200)).isoformat()
-    check_error(on_team.post(f"{URL}{flag.pk}/snooze/", {"snoozed_until": far}, format="json"), 400, fields=("snoozed_until",))
-    check_error(on_team.post(f"{URL}{flag.pk}/snooze/", {"snoozed_until": 12}, format="json"), 400, fields=("snoozed_until",))
+    check_error(
+        on_team.post(f"{URL}{flag.pk}/snooze/", {"snoozed_until": far}, format="json"),
+        400,
+        fields=("snoozed_until",),
+    )
+    check_error(
+        on_team.post(f"{URL}{flag.pk}/snooze/", {"snoozed_until": 12}, format="json"),
+        400,
+        fields=("snoozed_until",),
+    )
     on_team.post(f"{URL}{flag.pk}/resolve/", {"note": "done"}, format="json")
     check_error(on_team.post(f"{URL}{flag.pk}/acknowledge/"), 400, fields=("status",))
 
@@ -63,7 +90,12 @@ def test_list_filters_retrieve_and_scoping(on_team, off_team, patient, not_found
 
 def test_list_queries_do_not_grow_with_rows(on_team, team, pinned_list_queries):
     # 1: COUNT(*) of flags of visible patients; 2: the page.
-    pinned_list_queries(on_team, URL, lambda n: [FlagFactory(patient=PatientFactory(team=team)) for _ in range(n)], expected=2)
+    pinned_list_queries(
+        on_team,
+        URL,
+        lambda n: [FlagFactory(patient=PatientFactory(team=team)) for _ in range(n)],
+        expected=2,
+    )
 
 
 def test_flags_are_not_created_or_deleted_by_hand(on_team, patient, check_error):
@@ -72,6 +104,15 @@ def test_flags_are_not_created_or_deleted_by_hand(on_team, patient, check_error)
     check_error(on_team.delete(f"{URL}{flag.pk}/"), 405)
 
 
-@pytest.mark.parametrize(("method", "path"), [("get", ""), ("get", "1/"), ("post", "1/acknowledge/"), ("post", "1/resolve/"), ("post", "1/snooze/")])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", ""),
+        ("get", "1/"),
+        ("post", "1/acknowledge/"),
+        ("post", "1/resolve/"),
+        ("post", "1/snooze/"),
+    ],
+)
 def test_unauthenticated_requests_are_401(anon, method, path, check_error):
     check_error(getattr(anon, method)(URL + path), 401, "not_authenticated")

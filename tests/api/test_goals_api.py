@@ -21,7 +21,18 @@ def plan(episode):
 
 def test_add_a_goal(on_team, plan):
     due = (clinic_today() + dt.timedelta(days=28)).isoformat()
-    response = on_team.post(URL, {"plan": plan.pk, "measure": "odi", "description": "ODI under 20", "baseline": 44, "target": 20, "due_on": due}, format="json")
+    response = on_team.post(
+        URL,
+        {
+            "plan": plan.pk,
+            "measure": "odi",
+            "description": "ODI under 20",
+            "baseline": 44,
+            "target": 20,
+            "due_on": due,
+        },
+        format="json",
+    )
 
     assert response.status_code == 201, response.json()
     assert response.json()["achievement_status"] == "in-progress"
@@ -30,20 +41,35 @@ def test_add_a_goal(on_team, plan):
 
 
 def test_add_errors(on_team, plan, other_team, check_error):
-    body = {"plan": plan.pk, "measure": "nrs", "description": "Pain ≤ 3", "due_on": clinic_today().isoformat()}
-    check_error(on_team.post(URL, {**body, "measure": "mood"}, format="json"), 400, fields=("measure",))
+    body = {
+        "plan": plan.pk,
+        "measure": "nrs",
+        "description": "Pain ≤ 3",
+        "due_on": clinic_today().isoformat(),
+    }
+    check_error(
+        on_team.post(URL, {**body, "measure": "mood"}, format="json"), 400, fields=("measure",)
+    )
     check_error(on_team.post(URL, {**body, "target": -1}, format="json"), 400, fields=("target",))
-    check_error(on_team.post(URL, {**body, "target": "lots"}, format="json"), 400, fields=("target",))
+    check_error(
+        on_team.post(URL, {**body, "target": "lots"}, format="json"), 400, fields=("target",)
+    )
     huge = json.dumps({**body, "baseline": 0}).replace('"baseline": 0', '"baseline": 1e400')
     check_error(on_team.post(URL, huge, content_type="application/json"), 400, fields=("baseline",))
-    check_error(on_team.post(URL, {**body, "description": ""}, format="json"), 400, fields=("description",))
+    check_error(
+        on_team.post(URL, {**body, "description": ""}, format="json"), 400, fields=("description",)
+    )
     other_plan = CarePlanFactory(episode=EpisodeFactory(patient=PatientFactory(team=other_team)))
-    check_error(on_team.post(URL, {**body, "plan": other_plan.pk}, format="json"), 400, fields=("plan",))
+    check_error(
+        on_team.post(URL, {**body, "plan": other_plan.pk}, format="json"), 400, fields=("plan",)
+    )
 
 
 def test_list_retrieve_and_scoping(on_team, off_team, plan, not_found_body):
     goal = GoalFactory(plan=plan)
-    assert [g["id"] for g in on_team.get(URL + f"?plan={plan.pk}&measure=nrs").json()["results"]] == [goal.pk]
+    assert [
+        g["id"] for g in on_team.get(URL + f"?plan={plan.pk}&measure=nrs").json()["results"]
+    ] == [goal.pk]
     assert on_team.get(f"{URL}{goal.pk}/").json()["patient"] == plan.episode.patient_id
     assert off_team.get(URL).json()["count"] == 0
     forbidden, missing = off_team.get(f"{URL}{goal.pk}/"), off_team.get(f"{URL}{goal.pk + 9}/")

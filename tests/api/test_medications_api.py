@@ -30,49 +30,94 @@ def test_order_an_opioid_computes_its_daily_mme(on_team, episode, clinician_on_t
 
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert (body["daily_mme"], body["is_opioid"], body["prescriber"]) == (60, True, clinician_on_team.pk)
+    assert (body["daily_mme"], body["is_opioid"], body["prescriber"]) == (
+        60,
+        True,
+        clinician_on_team.pk,
+    )
 
 
 def test_order_errors(on_team, episode, other_team, check_error):
-    check_error(on_team.post(URL, opioid(episode, opioid=""), format="json"), 400, fields=("opioid",))
-    check_error(on_team.post(URL, opioid(episode, opioid="heroin"), format="json"), 400, fields=("opioid",))
+    check_error(
+        on_team.post(URL, opioid(episode, opioid=""), format="json"), 400, fields=("opioid",)
+    )
+    check_error(
+        on_team.post(URL, opioid(episode, opioid="heroin"), format="json"), 400, fields=("opioid",)
+    )
     check_error(on_team.post(URL, opioid(episode, dose="0"), format="json"), 400, fields=("dose",))
-    check_error(on_team.post(URL, opioid(episode, daily_dose="1e7"), format="json"), 400, fields=("daily_dose",))
-    check_error(on_team.post(URL, opioid(episode, daily_dose="9999999.99", opioid="hydromorphone"), format="json"), 400, fields=("daily_dose",))
+    check_error(
+        on_team.post(URL, opioid(episode, daily_dose="1e7"), format="json"),
+        400,
+        fields=("daily_dose",),
+    )
+    check_error(
+        on_team.post(
+            URL, opioid(episode, daily_dose="9999999.99", opioid="hydromorphone"), format="json"
+        ),
+        400,
+        fields=("daily_dose",),
+    )
     start = clinic_today().isoformat()
     before = (clinic_today() - dt.timedelta(days=1)).isoformat()
-    check_error(on_team.post(URL, opioid(episode, start_date=start, stop_date=before), format="json"), 400, fields=("stop_date",))
+    check_error(
+        on_team.post(URL, opioid(episode, start_date=start, stop_date=before), format="json"),
+        400,
+        fields=("stop_date",),
+    )
     other = EpisodeFactory(patient=PatientFactory(team=other_team))
     check_error(on_team.post(URL, opioid(other), format="json"), 400, fields=("episode",))
 
 
 def test_a_higher_dose_restarts_the_review_clock(on_team, episode):
-    order = on_team.post(URL, opioid(episode, start_date=(clinic_today() - dt.timedelta(days=10)).isoformat()), format="json").json()
+    order = on_team.post(
+        URL,
+        opioid(episode, start_date=(clinic_today() - dt.timedelta(days=10)).isoformat()),
+        format="json",
+    ).json()
 
     response = on_team.patch(f"{URL}{order['id']}/", {"daily_dose": "60"}, format="json")
 
     assert response.status_code == 200
-    assert (response.json()["daily_mme"], response.json()["dose_changed_on"]) == (90, clinic_today().isoformat())
+    assert (response.json()["daily_mme"], response.json()["dose_changed_on"]) == (
+        90,
+        clinic_today().isoformat(),
+    )
 
 
 def test_review_and_stop(on_team, episode, check_error):
-    order = MedicationOrderFactory(episode=episode, start_date=clinic_today() - dt.timedelta(days=5))
+    order = MedicationOrderFactory(
+        episode=episode, start_date=clinic_today() - dt.timedelta(days=5)
+    )
     early = (order.start_date - dt.timedelta(days=1)).isoformat()
     # The service's error on last_reviewed_on comes back under the request's field name.
-    check_error(on_team.post(f"{URL}{order.pk}/review/", {"reviewed_on": early}, format="json"), 400, fields=("reviewed_on",))
+    check_error(
+        on_team.post(f"{URL}{order.pk}/review/", {"reviewed_on": early}, format="json"),
+        400,
+        fields=("reviewed_on",),
+    )
 
     reviewed = on_team.post(f"{URL}{order.pk}/review/", {"naloxone_offered": True}, format="json")
     assert reviewed.status_code == 200
-    assert reviewed.json()["last_reviewed_on"] == reviewed.json()["naloxone_offered_on"] == clinic_today().isoformat()
+    assert (
+        reviewed.json()["last_reviewed_on"]
+        == reviewed.json()["naloxone_offered_on"]
+        == clinic_today().isoformat()
+    )
 
-    check_error(on_team.post(f"{URL}{order.pk}/stop/", {"stop_date": early}, format="json"), 400, fields=("stop_date",))
+    check_error(
+        on_team.post(f"{URL}{order.pk}/stop/", {"stop_date": early}, format="json"),
+        400,
+        fields=("stop_date",),
+    )
     stopped = on_team.post(f"{URL}{order.pk}/stop/", {}, format="json")
     assert stopped.json()["stop_date"] == clinic_today().isoformat()
 
 
 def test_list_retrieve_and_scoping(on_team, off_team, episode, not_found_body):
     order = MedicationOrderFactory(episode=episode)
-    assert [m["id"] for m in on_team.get(URL + "?active=true&opioid=false").json()["results"]] == [order.pk]
+    assert [m["id"] for m in on_team.get(URL + "?active=true&opioid=false").json()["results"]] == [
+        order.pk
+    ]
     assert on_team.get(URL + "?opioid=true").json()["count"] == 0
     assert on_team.get(f"{URL}{order.pk}/").json()["drug"] == "celecoxib"
     assert off_team.get(URL).json()["count"] == 0
@@ -88,13 +133,25 @@ def test_list_retrieve_and_scoping(on_team, off_team, episode, not_found_body):
 
 def test_list_queries_do_not_grow_with_rows(on_team, episode, pinned_list_queries):
     # 1: COUNT(*) of orders of visible patients' episodes; 2: the page (episode joined).
-    pinned_list_queries(on_team, URL, lambda n: MedicationOrderFactory.create_batch(n, episode=episode), expected=2)
+    pinned_list_queries(
+        on_team, URL, lambda n: MedicationOrderFactory.create_batch(n, episode=episode), expected=2
+    )
 
 
 def test_no_delete(on_team, episode, check_error):
     check_error(on_team.delete(f"{URL}{MedicationOrderFactory(episode=episode).pk}/"), 405)
 
 
-@pytest.mark.parametrize(("method", "path"), [("get", ""), ("post", ""), ("get", "1/"), ("patch", "1/"), ("post", "1/review/"), ("post", "1/stop/")])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", ""),
+        ("post", ""),
+        ("get", "1/"),
+        ("patch", "1/"),
+        ("post", "1/review/"),
+        ("post", "1/stop/"),
+    ],
+)
 def test_unauthenticated_requests_are_401(anon, method, path, check_error):
     check_error(getattr(anon, method)(URL + path), 401, "not_authenticated")

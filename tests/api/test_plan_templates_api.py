@@ -15,7 +15,9 @@ def test_list_and_retrieve_the_shipped_templates(on_team):
     assert {"acute-conservative-care", "chronic-multidisciplinary-programme"} <= slugs
     template = PlanTemplate.objects.get(slug="acute-conservative-care")
     detail = on_team.get(f"{URL}{template.pk}/").json()
-    assert [g["measure"] for g in detail["goals"]] == list(template.goals.values_list("measure", flat=True))
+    assert [g["measure"] for g in detail["goals"]] == list(
+        template.goals.values_list("measure", flat=True)
+    )
     assert detail["follow_ups"][0]["appointment_kind"]
 
 
@@ -28,7 +30,9 @@ def test_filter_and_errors(on_team, check_error):
 def test_list_queries_do_not_grow_with_rows(on_team, pinned_list_queries):
     def make(n):
         for _ in range(n):
-            template = PlanTemplate.objects.create(name=f"T{PlanTemplate.objects.count()}", slug=f"t-{PlanTemplate.objects.count()}")
+            template = PlanTemplate.objects.create(
+                name=f"T{PlanTemplate.objects.count()}", slug=f"t-{PlanTemplate.objects.count()}"
+            )
             template.goals.create(measure="nrs", description="Pain", due_offset_days=7)
 
     # 1: COUNT(*); 2: the page; 3: their interventions; 4: goals; 5: follow-ups.

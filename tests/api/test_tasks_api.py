@@ -15,37 +15,81 @@ URL = "/api/v1/tasks/"
 
 
 def new_task(team, **extra):
-    return {"team": team.pk, "title": "Call the patient", "reason": "No-show", "due_on": clinic_today().isoformat(), "discipline": "care_coordinator", **extra}
+    return {
+        "team": team.pk,
+        "title": "Call the patient",
+        "reason": "No-show",
+        "due_on": clinic_today().isoformat(),
+        "discipline": "care_coordinator",
+        **extra,
+    }
 
 
 def test_create_claim_and_complete(on_team, team, episode, clinician_on_team):
-    created = on_team.post(URL, new_task(team, episode=episode.pk, priority="urgent"), format="json")
+    created = on_team.post(
+        URL, new_task(team, episode=episode.pk, priority="urgent"), format="json"
+    )
     assert created.status_code == 201, created.json()
     body = created.json()
-    assert (body["status"], body["source"], body["patient"], body["priority"]) == ("open", "manual", episode.patient_id, "urgent")
+    assert (body["status"], body["source"], body["patient"], body["priority"]) == (
+        "open",
+        "manual",
+        episode.patient_id,
+        "urgent",
+    )
 
     claimed = on_team.post(f"{URL}{body['id']}/claim/")
-    assert (claimed.json()["status"], claimed.json()["assignee"]["id"]) == ("in_progress", clinician_on_team.pk)
+    assert (claimed.json()["status"], claimed.json()["assignee"]["id"]) == (
+        "in_progress",
+        clinician_on_team.pk,
+    )
 
     completed = on_team.post(f"{URL}{body['id']}/complete/")
-    assert completed.json()["status"] == "completed" and completed.json()["completed_by"] == clinician_on_team.pk
+    assert (
+        completed.json()["status"] == "completed"
+        and completed.json()["completed_by"] == clinician_on_team.pk
+    )
 
 
 def test_create_errors(on_team, team, other_team, patient, clinician_off_team, check_error):
-    check_error(on_team.post(URL, new_task(team, discipline=""), format="json"), 400, fields=("discipline",))
-    check_error(on_team.post(URL, new_task(team, priority="whenever"), format="json"), 400, fields=("priority",))
-    check_error(on_team.post(URL, new_task(team, due_on="2024-02-30"), format="json"), 400, fields=("due_on",))
+    check_error(
+        on_team.post(URL, new_task(team, discipline=""), format="json"), 400, fields=("discipline",)
+    )
+    check_error(
+        on_team.post(URL, new_task(team, priority="whenever"), format="json"),
+        400,
+        fields=("priority",),
+    )
+    check_error(
+        on_team.post(URL, new_task(team, due_on="2024-02-30"), format="json"),
+        400,
+        fields=("due_on",),
+    )
     check_error(on_team.post(URL, new_task(other_team), format="json"), 400, fields=("team",))
-    check_error(on_team.post(URL, new_task(team, assignee=clinician_off_team.pk), format="json"), 400, fields=("assignee",))
-    check_error(on_team.post(URL, new_task(team, title="", reason=""), format="json"), 400, fields=("title", "reason"))
+    check_error(
+        on_team.post(URL, new_task(team, assignee=clinician_off_team.pk), format="json"),
+        400,
+        fields=("assignee",),
+    )
+    check_error(
+        on_team.post(URL, new_task(team, title="", reason=""), format="json"),
+        400,
+        fields=("title", "reason"),
+    )
 
 
-def test_a_task_must_belong_to_its_patients_team(on_team, clinician_on_team, team, other_team, check_error):
+def test_a_task_must_belong_to_its_patients_team(
+    on_team, clinician_on_team, team, other_team, check_error
+):
     from tests.factories import TeamMembershipFactory
 
     TeamMembershipFactory(team=other_team, clinician=clinician_on_team)
     patient = PatientFactory(team=team)
-    check_error(on_team.post(URL, new_task(other_team, patient=patient.pk), format="json"), 400, fields=("patient",))
+    check_error(
+        on_team.post(URL, new_task(other_team, patient=patient.pk), format="json"),
+        400,
+        fields=("patient",),
+    )
 
 
 def test_claiming_a_closed_task_is_a_400(on_team, patient, check_error):
@@ -58,12 +102,24 @@ def test_list_filters_and_scoping(on_team, off_team, patient, clinician_on_team,
     mine = TaskFactory(patient=patient, assignee=clinician_on_team, discipline="")
     queue = TaskFactory(patient=patient, due_on=clinic_today() + dt.timedelta(days=5))
     assert [t["id"] for t in on_team.get(URL + "?mine=true").json()["results"]] == [mine.pk]
-    assert [t["id"] for t in on_team.get(URL + "?discipline=care_coordinator").json()["results"]] == [queue.pk]
-    assert on_team.get(URL + f"?due_after={(clinic_today() + dt.timedelta(days=1)).isoformat()}").json()["count"] == 1
+    assert [
+        t["id"] for t in on_team.get(URL + "?discipline=care_coordinator").json()["results"]
+    ] == [queue.pk]
+    assert (
+        on_team.get(
+            URL + f"?due_after={(clinic_today() + dt.timedelta(days=1)).isoformat()}"
+        ).json()["count"]
+        == 1
+    )
     assert on_team.get(URL + "?open=true").json()["count"] == 2
     assert on_team.get(f"{URL}{queue.pk}/").json()["title"] == queue.title
     assert off_team.get(URL).json()["count"] == 0
-    for response in (off_team.get(f"{URL}{queue.pk}/"), off_team.post(f"{URL}{queue.pk}/claim/"), off_team.post(f"{URL}{queue.pk}/complete/"), off_team.get(f"{URL}{queue.pk + 99}/")):
+    for response in (
+        off_team.get(f"{URL}{queue.pk}/"),
+        off_team.post(f"{URL}{queue.pk}/claim/"),
+        off_team.post(f"{URL}{queue.pk}/complete/"),
+        off_team.get(f"{URL}{queue.pk + 99}/"),
+    ):
         assert response.status_code == 404 and response.json() == not_found_body
     assert Task.objects.get(pk=queue.pk).status == "open"
 
@@ -85,6 +141,9 @@ def test_no_edit_or_delete(on_team, patient, check_error):
     check_error(on_team.patch(f"{URL}{task.pk}/", {"title": "x"}, format="json"), 405)
 
 
-@pytest.mark.parametrize(("method", "path"), [("get", ""), ("post", ""), ("get", "1/"), ("post", "1/claim/"), ("post", "1/complete/")])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", ""), ("post", ""), ("get", "1/"), ("post", "1/claim/"), ("post", "1/complete/")],
+)
 def test_unauthenticated_requests_are_401(anon, method, path, check_error):
     check_error(getattr(anon, method)(URL + path), 401, "not_authenticated")

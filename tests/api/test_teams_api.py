@@ -13,20 +13,23 @@ def test_my_teams_with_their_members(on_team, team, other_team, clinician_on_tea
     body = on_team.get(URL).json()
 
     assert [t["id"] for t in body["results"]] == [team.pk]
-    assert [m["clinician"]["username"] for m in body["results"][0]["members"]] == [clinician_on_team.username]
+    assert [m["clinician"]["username"] for m in body["results"][0]["members"]] == [
+        clinician_on_team.username
+    ]
     assert on_team.get(f"{URL}{team.pk}/").json()["name"] == team.name
 
 
 def test_another_team_is_a_404(on_team, other_team, not_found_body):
-    forbidden, missing = on_team.get(f"{URL}{other_team.pk}/"), on_team.get(f"{URL}{other_team.pk + 9}/")
+    forbidden, missing = (
+        on_team.get(f"{URL}{other_team.pk}/"),
+        on_team.get(f"{URL}{other_team.pk + 9}/"),
+    )
     assert forbidden.status_code == missing.status_code == 404
     assert forbidden.json() == missing.json() == not_found_body
 
 
-def test_a_superuser_sees_every_team(admin, team, other_team):
-    from tests.api.conftest import client_for
-
-    assert client_for(admin).get(URL).json()["count"] == 2
+def test_a_superuser_sees_every_team(admin, team, other_team, signed_in):
+    assert signed_in(admin).get(URL).json()["count"] == 2
 
 
 def test_list_queries_do_not_grow_with_rows(on_team, clinician_on_team, pinned_list_queries):

@@ -51,7 +51,12 @@ STALLED_EVIDENCE = {
                 "value": "7",
                 "taken_on": "2026-02-20",
             },
-            "latest": {"assessment_id": 2, "instrument": "nrs", "value": "6", "taken_on": "2026-03-30"},
+            "latest": {
+                "assessment_id": 2,
+                "instrument": "nrs",
+                "value": "6",
+                "taken_on": "2026-03-30",
+            },
             "change": "-1",
             "change_percent": "-14.2857",
             "meaningful_if": "a change of 2 points or 30% of baseline",
@@ -84,13 +89,20 @@ def make_patient(
     kwargs = {"last_name": last_name} if last_name else {}
     patient = PatientFactory(team=team, **kwargs)
     episode = EpisodeFactory(patient=patient, onset=clinic_today() - dt.timedelta(days=onset_days))
-    CareTeamMemberFactory(episode=episode, clinician=clinician, role=Discipline.PHYSICIAN, is_lead=True)
+    CareTeamMemberFactory(
+        episode=episode, clinician=clinician, role=Discipline.PHYSICIAN, is_lead=True
+    )
     plan_start = episode.onset + dt.timedelta(days=2)
     if extras:
         plan = CarePlanFactory(episode=episode, started_on=plan_start, title="Chronic programme")
         GoalFactory(plan=plan, measure="nrs", baseline=Decimal("7"), target=Decimal("3"))
         InterventionFactory(plan=plan)
-        InterventionFactory(plan=plan, kind="psychological_therapy", discipline=Discipline.PSYCHOLOGIST, description="CBT for pain")
+        InterventionFactory(
+            plan=plan,
+            kind="psychological_therapy",
+            discipline=Discipline.PSYCHOLOGIST,
+            description="CBT for pain",
+        )
         medication_order_create(
             actor=clinician,
             episode=episode,
@@ -106,25 +118,77 @@ def make_patient(
         days_ago = 1 + 7 * (measures - 1 - i)
         days_ago = min(days_ago, onset_days - 1)
         when = at_days_ago(days_ago, hour=9 + (i % 8))
-        assessment_record(actor=clinician, patient=patient, instrument="nrs", answers={"value": 7 - (i % 2)}, taken_at=when)
-        assessment_record(actor=clinician, patient=patient, instrument="peg", answers={"pain": 7, "enjoyment": 6, "activity": 6 - (i % 2)}, taken_at=when)
-        assessment_record(actor=clinician, patient=patient, instrument="odi", answers={"sections": [2, 2, 3, 2, 2, 2, 1, None, 2, 2]}, taken_at=when)
-    rules = ["stalled_recovery", "opioid_review_due", "team_gap", "worsening", "sleep_disruption", "work_absence", "passive_only_care", "followup_overdue", "assessment_overdue"]
+        assessment_record(
+            actor=clinician,
+            patient=patient,
+            instrument="nrs",
+            answers={"value": 7 - (i % 2)},
+            taken_at=when,
+        )
+        assessment_record(
+            actor=clinician,
+            patient=patient,
+            instrument="peg",
+            answers={"pain": 7, "enjoyment": 6, "activity": 6 - (i % 2)},
+            taken_at=when,
+        )
+        assessment_record(
+            actor=clinician,
+            patient=patient,
+            instrument="odi",
+            answers={"sections": [2, 2, 3, 2, 2, 2, 1, None, 2, 2]},
+            taken_at=when,
+        )
+    rules = [
+        "stalled_recovery",
+        "opioid_review_due",
+        "team_gap",
+        "worsening",
+        "sleep_disruption",
+        "work_absence",
+        "passive_only_care",
+        "followup_overdue",
+        "assessment_overdue",
+    ]
     for i in range(flags):
         code = rules[i % len(rules)] if i < len(rules) else f"{rules[i % len(rules)]}_{i}"
         FlagFactory(
             patient=patient,
             episode=episode,
             rule_code=code,
-            severity="warning" if i else "warning",
-            summary="No meaningful improvement in NRS after 8 weeks on the plan" if i == 0 else f"Finding {i}",
+            severity="warning",
+            summary="No meaningful improvement in NRS after 8 weeks on the plan"
+            if i == 0
+            else f"Finding {i}",
             evidence=STALLED_EVIDENCE if i == 0 else {"reason": f"Reason {i}", "days_since": i},
         )
     if extras:
-        AppointmentFactory(episode=episode, patient=patient, clinician=clinician, starts_at=timezone.now() + dt.timedelta(days=3))
-        AppointmentFactory(episode=episode, patient=patient, clinician=clinician, starts_at=timezone.now() - dt.timedelta(days=10), status="fulfilled")
-        TaskFactory(patient=patient, team=team, episode=episode, due_on=clinic_today() - dt.timedelta(days=4), title="Call about sleep")
-        note_add(actor=clinician, patient=patient, body="Discussed pacing and graded activity.", episode=episode)
+        AppointmentFactory(
+            episode=episode,
+            patient=patient,
+            clinician=clinician,
+            starts_at=timezone.now() + dt.timedelta(days=3),
+        )
+        AppointmentFactory(
+            episode=episode,
+            patient=patient,
+            clinician=clinician,
+            starts_at=timezone.now() - dt.timedelta(days=10),
+            status="fulfilled",
+        )
+        TaskFactory(
+            patient=patient,
+            team=team,
+            episode=episode,
+            due_on=clinic_today() - dt.timedelta(days=4),
+            title="Call about sleep",
+        )
+        note_add(
+            actor=clinician,
+            patient=patient,
+            body="Discussed pacing and graded activity.",
+            episode=episode,
+        )
         OutboundMessage.objects.create(
             idempotency_key=f"test-msg-{patient.pk}",
             kind="appointment_reminder",
@@ -143,7 +207,12 @@ def make():
 
 @pytest.fixture
 def colleague(team):
-    pt = ClinicianFactory(username="pt_on_team", discipline=Discipline.PHYSICAL_THERAPIST, first_name="Pat", last_name="Therapist")
+    pt = ClinicianFactory(
+        username="pt_on_team",
+        discipline=Discipline.PHYSICAL_THERAPIST,
+        first_name="Pat",
+        last_name="Therapist",
+    )
     TeamMembershipFactory(team=team, clinician=pt)
     return pt
 
@@ -160,7 +229,9 @@ def off_team_patient(other_team, clinician_off_team):
 
 @pytest.fixture
 def notification_for():
-    def build(user: Any, patient: Any = None, *, read: bool = False, title: str = "Urgent: red flag") -> Notification:
+    def build(
+        user: Any, patient: Any = None, *, read: bool = False, title: str = "Urgent: red flag"
+    ) -> Notification:
         n = Notification.objects.count()
         return Notification.objects.create(
             recipient=user,

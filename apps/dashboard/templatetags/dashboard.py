@@ -22,9 +22,10 @@ register = template.Library()
 
 
 @register.simple_tag
-def severity_badge(severity: str, text: str = "") -> SafeString:
-    """``▲ Urgent`` / ``● Warning`` / ``○ Info``: the word, a shape and a colour."""
-    label = str(Severity(severity).label) if severity in Severity.values else str(severity)
+def severity_badge(severity: str, text: str = "", label: str = "") -> SafeString:
+    """``▲ Urgent`` / ``● Warning`` / ``○ Info``: the word, a shape and a colour. ``label``
+    replaces the word (it must still say the severity, e.g. "Urgent flag")."""
+    label = label or (str(Severity(severity).label) if severity in Severity.values else severity)
     return format_html(
         '<span class="badge sev sev-{s}">{icon}<span>{label}</span>{extra}</span>',
         s=severity if severity in Severity.values else "info",

@@ -131,6 +131,7 @@ def agenda_input(request: HttpRequest, item_id: int) -> HttpResponse:
         "dashboard/agenda_form.html",
         {
             "item": item,
+            "conference": item.conference,
             "form": form,
             "title": f"Input on {item.patient.full_name}",
             "submit": "Save input",
@@ -167,6 +168,7 @@ def agenda_decision(request: HttpRequest, item_id: int) -> HttpResponse:
         "dashboard/agenda_form.html",
         {
             "item": item,
+            "conference": item.conference,
             "form": form,
             "title": f"Decision on {item.patient.full_name}",
             "submit": "Record decision",

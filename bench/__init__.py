@@ -1,0 +1,1 @@
+"""Benchmarks and load test for CareTeam (``make bench``, ``make loadtest``; docs/performance.md)."""
