@@ -237,10 +237,12 @@ def _reconcile(
             ],
             batch_size=500,
         )
-        Task.objects.filter(flag__in=to_resolve, status__in=OPEN_TASK_STATUSES).update(
-            status=TaskStatus.COMPLETED, completed_at=now, updated_at=now
-        )
-    _create_tasks(created, directory, today)
+        done = Task.objects.filter(flag__in=to_resolve, status__in=OPEN_TASK_STATUSES)
+        for task_id, task_patient_id in done.values_list("id", "patient_id"):
+            audits.append(_task_audit(task_id, task_patient_id, "update", now, meta.surface))
+        done.update(status=TaskStatus.COMPLETED, completed_at=now, updated_at=now)
+    for task in _create_tasks(created, directory, today):
+        audits.append(_task_audit(task.pk, task.patient_id, "create", now, meta.surface))
     if to_update:
         _sync_task_priority([f for f in to_update], today)
     if agenda:
@@ -254,6 +256,20 @@ def _reconcile(
             summary.open[flag.rule_code] += 1
     for _flag, (_, _, code) in created:
         summary.open[code] += 1
+
+
+def _task_audit(
+    task_id: int, patient_id: int | None, action: str, now: dt.datetime, surface: str
+) -> AuditEvent:
+    return AuditEvent(
+        at=now,
+        patient_id=patient_id,
+        action=action,
+        object_type="worklist.task",
+        object_id=str(task_id),
+        changed_fields=["completed_at", "status"] if action == "update" else [],
+        surface=surface,
+    )
 
 
 def _new_flag(snap: EpisodeSnapshot, outcome: Outcome, code: str, now: dt.datetime) -> Flag:
@@ -301,7 +317,7 @@ def _create_tasks(
     created: list[tuple[Flag, tuple[EpisodeSnapshot, Outcome, str]]],
     directory: TeamDirectory,
     today: dt.date,
-) -> None:
+) -> list[Task]:
     tasks = []
     for flag, (snap, outcome, code) in created:
         route = outcome.route
@@ -322,6 +338,7 @@ def _create_tasks(
         )
     if tasks:
         Task.objects.bulk_create(tasks, batch_size=500)
+    return tasks
 
 
 def _sync_task_priority(flags: list[Flag], today: dt.date) -> None:

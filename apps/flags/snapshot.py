@@ -20,7 +20,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Lookup, Q, QuerySet
 from django.utils import timezone
 
 from apps.assessments.models import Assessment
@@ -168,6 +168,30 @@ def _measure_value(
     return None if score is None else int(score) if score == int(score) else Fraction(score)
 
 
+class _AnyOf(Lookup):  # type: ignore[type-arg]
+    """``column = ANY(%s)`` with the ids as one array parameter (PostgreSQL)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, list(self.rhs)]
+
+
+def among(column: str, ids: Iterable[int]) -> Any:
+    """A filter ``column IN ids`` for a batch of ids.
+
+    A batch holds hundreds of ids; as ``IN (%s, %s, …)`` every query pays for compiling,
+    merging and parsing one parameter per id, several milliseconds each time. On PostgreSQL
+    the ids travel as one array instead (same rows, same plans: an index scan on ``= ANY``).
+    """
+    ids = list(ids)
+    if connection.vendor == "postgresql":
+        return _AnyOf(F(column), ids)
+    return Q(**{f"{column}__in": ids})
+
+
 def _fast_timestamptz_loader() -> Any:
     """psycopg's own (C) text loader for ``timestamptz``, or None if it is not available."""
     try:
@@ -209,7 +233,7 @@ def load_snapshots(episode_ids: Iterable[int], today: dt.date) -> list[EpisodeSn
     # Query 1: the episodes with their patients.
     episodes = list(
         Episode.objects.active()
-        .filter(pk__in=list(episode_ids))
+        .filter(among("id", episode_ids))
         .values(
             "id",
             "onset",
@@ -239,7 +263,7 @@ def load_snapshots(episode_ids: Iterable[int], today: dt.date) -> list[EpisodeSn
 
     # Query 2: current care-team roles.
     for ct_row in (
-        CareTeamMember.objects.filter(episode_id__in=ids, start__lte=today)
+        CareTeamMember.objects.filter(among("episode_id", ids), start__lte=today)
         .filter(Q(end__isnull=True) | Q(end__gte=today))
         .values_list("episode_id", "clinician_id", "role", "is_lead")
     ):
@@ -248,7 +272,7 @@ def load_snapshots(episode_ids: Iterable[int], today: dt.date) -> list[EpisodeSn
     # Query 3: care plans.
     plan_of: dict[int, int] = {}
     for plan_id, episode_id, started_on, status in CarePlan.objects.filter(
-        episode_id__in=ids
+        among("episode_id", ids)
     ).values_list("id", "episode_id", "started_on", "status"):
         snap = snaps[episode_id]
         snap.plan_id, snap.plan_started_on, snap.plan_status = plan_id, started_on, status
@@ -256,7 +280,7 @@ def load_snapshots(episode_ids: Iterable[int], today: dt.date) -> list[EpisodeSn
 
     # Query 4: interventions of those plans.
     if plan_of:
-        for iv_row in Intervention.objects.filter(plan_id__in=list(plan_of)).values_list(
+        for iv_row in Intervention.objects.filter(among("plan_id", plan_of)).values_list(
             "plan_id", "kind", "status", "start_date", "end_date", "discipline"
         ):
             snaps[plan_of[iv_row[0]]].interventions.append(PlanItem(*iv_row[1:]))
@@ -270,7 +294,7 @@ def load_snapshots(episode_ids: Iterable[int], today: dt.date) -> list[EpisodeSn
     for exact, instruments in ((False, WHOLE_INSTRUMENTS), (True, EXACT_INSTRUMENTS)):
         fields = ["id", "patient_id", "instrument", "score", "taken_at", "self_harm"]
         rows = _fetch(
-            Assessment.objects.filter(patient_id__in=patient_ids, instrument__in=instruments)
+            Assessment.objects.filter(among("patient_id", patient_ids), instrument__in=instruments)
             .order_by("taken_at", "id")
             .values_list(*fields, *(["answers"] if exact else []))
         )
@@ -304,7 +328,8 @@ def load_snapshots(episode_ids: Iterable[int], today: dt.date) -> list[EpisodeSn
     earliest = min(s.onset for s in snaps.values())
     for v_row in _fetch(
         Appointment.objects.filter(
-            patient_id__in=patient_ids, starts_at__date__gte=earliest - dt.timedelta(days=1)
+            among("patient_id", patient_ids),
+            starts_at__date__gte=earliest - dt.timedelta(days=1),
         )
         .order_by("starts_at")
         .values_list("id", "patient_id", "kind", "discipline", "status", "starts_at")
@@ -315,7 +340,7 @@ def load_snapshots(episode_ids: Iterable[int], today: dt.date) -> list[EpisodeSn
             snap.visits.append(Visit(v_row[0], v_row[2], v_row[3], v_row[4], v_row[5], starts_on))
 
     # Query 8: medication orders of the episodes.
-    for m_row in MedicationOrder.objects.filter(episode_id__in=ids).values_list(
+    for m_row in MedicationOrder.objects.filter(among("episode_id", ids)).values_list(
         "episode_id",
         "id",
         "drug",
@@ -331,8 +356,8 @@ def load_snapshots(episode_ids: Iterable[int], today: dt.date) -> list[EpisodeSn
         snaps[m_row[0]].medications.append(Medication(*m_row[1:]))
 
     # Query 9: red flags not cleared.
-    for rf in RedFlagFinding.objects.filter(episode_id__in=ids, cleared_on__isnull=True).values(
-        "id", "episode_id", "sign", "noted_on"
-    ):
+    for rf in RedFlagFinding.objects.filter(
+        among("episode_id", ids), cleared_on__isnull=True
+    ).values("id", "episode_id", "sign", "noted_on"):
         snaps[rf["episode_id"]].red_flags.append(dict(rf))
     return list(snaps.values())

@@ -9,6 +9,7 @@ outage — /healthz answers 503, the login, caseload and patient pages and the t
 """
 
 import os
+import re
 import time
 from collections import Counter
 
@@ -17,6 +18,7 @@ from django.test import Client
 
 from apps.assessments.services import assessment_record
 from apps.core.enqueue import send_task_now
+from apps.flags.engine import active_episode_ids
 from apps.messaging.models import MessageStatus
 from faults import report
 from faults.scenario import (
@@ -148,15 +150,18 @@ def test_redis_stopped_for_30s_while_dispatching_and_evaluating(
     # Beat keeps ticking. The worker reconnects; dispatch enqueues the pending rows again and
     # the next rule run catches up (it also raises the urgent flags of the new PHQ-9s, whose
     # emails then go out too).
-    beat.run_for(90, until=lambda: anonymous.get("/healthz").status_code == 200)
-    runs_before = worker.succeeded("flags.evaluate_all")
-    beat.run_for(
-        120,
-        until=lambda: (
-            worker.succeeded("flags.evaluate_all") > runs_before
-            and wait_sent(email_keys())
-            and set(smtp.handler.delivered()) >= email_keys()
-        ),
+    assert beat.run_for(90, until=lambda: anonymous.get("/healthz").status_code == 200)
+    log_at_restart = len(worker.log())
+    batches = -(-len(active_episode_ids()) // BATCH)
+
+    def full_run_since_restart() -> bool:
+        done = worker.log()[log_at_restart:]
+        return len(re.findall(r"Task flags\.evaluate_batch\[[^\]]+\] succeeded", done)) >= batches
+
+    assert beat.run_for(120, until=full_run_since_restart)
+    assert beat.run_for(
+        60,
+        until=lambda: wait_sent(email_keys()) and set(smtp.handler.delivered()) >= email_keys(),
     )
     recovery = time.monotonic() - recovered_at
     time.sleep(1.5)  # a late duplicate would show up here
