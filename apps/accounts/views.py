@@ -86,6 +86,7 @@ def logout_everywhere(request: HttpRequest) -> HttpResponse:
     from knox.models import AuthToken
 
     user = request.user
+    assert user.pk is not None  # login_required
     Clinician.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     AuthToken.objects.filter(user=user).delete()
     logout(request)

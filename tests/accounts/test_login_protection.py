@@ -29,7 +29,9 @@ def test_it_locks_the_account_after_five_failed_sign_ins(client, clinician_on_te
     assert "_auth_user_id" not in client.session
 
 
-def test_a_successful_sign_in_before_the_limit_resets_the_count(client, clinician_on_team, settings):
+def test_a_successful_sign_in_before_the_limit_resets_the_count(
+    client, clinician_on_team, settings
+):
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         _attempt(client, "dr_on_team", "wrong-password")
     assert _attempt(client, "dr_on_team", "correct-horse-battery").status_code == 302
@@ -40,9 +42,13 @@ def test_a_successful_sign_in_before_the_limit_resets_the_count(client, clinicia
 
 def test_the_lockout_also_protects_the_admin_login(client, admin, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        client.post("/admin/login/", {"username": "admin", "password": "nope"}, REMOTE_ADDR="10.9.9.9")
+        client.post(
+            "/admin/login/", {"username": "admin", "password": "nope"}, REMOTE_ADDR="10.9.9.9"
+        )
     response = client.post(
-        "/admin/login/", {"username": "admin", "password": "correct-horse-battery"}, REMOTE_ADDR="10.9.9.9"
+        "/admin/login/",
+        {"username": "admin", "password": "correct-horse-battery"},
+        REMOTE_ADDR="10.9.9.9",
     )
     assert response.status_code == 429
 

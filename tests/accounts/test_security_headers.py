@@ -9,14 +9,16 @@ pytestmark = pytest.mark.django_db
 
 def _csp(response):
     return dict(
-        (part.strip().split(" ", 1) + [""])[:2]
+        [*part.strip().split(" ", 1), ""][:2]
         for part in response["Content-Security-Policy"].split(";")
         if part.strip()
     )
 
 
 @pytest.mark.parametrize("path", ["/accounts/login/", "/", "/admin/"])
-def test_every_page_has_a_content_security_policy_without_inline_script(client, clinician_on_team, admin, path):
+def test_every_page_has_a_content_security_policy_without_inline_script(
+    client, clinician_on_team, admin, path
+):
     client.force_login(admin if path == "/admin/" else clinician_on_team)
     response = client.get(path, follow=True)
     policy = _csp(response)

@@ -15,7 +15,9 @@ def _code(device):
 
 
 def _sign_in(client, user):
-    return client.post("/accounts/login/", {"username": user.username, "password": "correct-horse-battery"})
+    return client.post(
+        "/accounts/login/", {"username": user.username, "password": "correct-horse-battery"}
+    )
 
 
 def test_a_clinician_with_an_authenticator_must_enter_a_code(client, clinician_on_team):

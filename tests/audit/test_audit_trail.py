@@ -198,11 +198,17 @@ def test_the_database_itself_refuses_to_change_or_delete_an_audit_row(patient, c
 
     event = audit_record(actor=clinician_on_team, action="view", obj=patient, surface="page")
     table = event._meta.db_table
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET action = 'delete' WHERE id = %s", [event.pk])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"UPDATE {table} SET action = 'delete' WHERE id = %s", [event.pk])
     if connection.vendor == "postgresql":  # SQLite (demo only) cannot: see the migration
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(f"DELETE FROM {table} WHERE id = %s", [event.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(f"DELETE FROM {table} WHERE id = %s", [event.pk])
     assert AuditEvent.objects.filter(pk=event.pk, action="view").exists()

@@ -74,8 +74,21 @@ API_NAMES = {
 OTHER_KWARGS = {"instrument": "nrs"}
 # Routes that only accept POST (actions): asked with POST, empty body.
 POST_ONLY_SUFFIXES = (
-    "acknowledge", "resolve", "snooze", "claim", "complete", "read", "close", "archive",
-    "review", "stop", "end", "input", "decision", "add_patient", "status",
+    "acknowledge",
+    "resolve",
+    "snooze",
+    "claim",
+    "complete",
+    "read",
+    "close",
+    "archive",
+    "review",
+    "stop",
+    "end",
+    "input",
+    "decision",
+    "add_patient",
+    "status",
 )
 
 
@@ -83,14 +96,16 @@ def _walk(patterns, prefix=""):
     for p in patterns:
         if isinstance(p, URLResolver):
             ns = f"{p.namespace}:" if p.namespace else ""
-            yield from ((f"{ns}{name}" if name else None, route, kw) for name, route, kw in _walk_inner(p, prefix))
+            yield from (
+                (f"{ns}{name}" if name else None, route, kw)
+                for name, route, kw in _walk_inner(p, prefix)
+            )
         elif isinstance(p, URLPattern):
             yield p.name, prefix + str(p.pattern), list(p.pattern.regex.groupindex)
 
 
 def _walk_inner(resolver, prefix):
-    for name, route, kw in _walk(resolver.url_patterns, prefix + str(resolver.pattern)):
-        yield name, route, kw
+    yield from _walk(resolver.url_patterns, prefix + str(resolver.pattern))
 
 
 def id_routes():
@@ -109,7 +124,9 @@ def _world(team, member):
     patient = PatientFactory(team=team)
     episode = EpisodeFactory(patient=patient, onset=dt.date.today() - dt.timedelta(days=60))
     plan = CarePlanFactory(episode=episode)
-    conference = CaseConference.objects.create(team=team, scheduled_for=timezone.now() + dt.timedelta(days=3))
+    conference = CaseConference.objects.create(
+        team=team, scheduled_for=timezone.now() + dt.timedelta(days=3)
+    )
     flag = FlagFactory(patient=patient, episode=episode)
     return {
         "team": team,
@@ -127,11 +144,16 @@ def _world(team, member):
         "task": TaskFactory(patient=patient, team=team),
         "flag": flag,
         "notification": Notification.objects.create(
-            recipient=member, patient=patient, kind="urgent_flag", title="Urgent flag",
+            recipient=member,
+            patient=patient,
+            kind="urgent_flag",
+            title="Urgent flag",
             idempotency_key=f"matrix:{team.pk}",
         ),
         "conference": conference,
-        "agenda_item": AgendaItem.objects.create(conference=conference, patient=patient, reason="manual"),
+        "agenda_item": AgendaItem.objects.create(
+            conference=conference, patient=patient, reason="manual"
+        ),
     }
 
 
@@ -166,8 +188,17 @@ def _url(name, kwargs, objects):
 
 def _ask(client, name, url):
     short = name.split(":")[-1].replace("-", "_")
-    if short.endswith(POST_ONLY_SUFFIXES) or short.endswith("_new") or short.endswith("_open") or short.endswith("_apply"):
-        response = client.post(url, {}, content_type="application/json") if url.startswith("/api/") else client.post(url, {})
+    if (
+        short.endswith(POST_ONLY_SUFFIXES)
+        or short.endswith("_new")
+        or short.endswith("_open")
+        or short.endswith("_apply")
+    ):
+        response = (
+            client.post(url, {}, content_type="application/json")
+            if url.startswith("/api/")
+            else client.post(url, {})
+        )
         if response.status_code == 405:
             response = client.get(url)
         return response
@@ -227,15 +258,27 @@ def _scoped_admin_models():
     from django.contrib import admin
 
     return sorted(
-        (m._meta.label_lower for m, a in admin.site._registry.items() if hasattr(a, "patient_path")),
+        (
+            m._meta.label_lower
+            for m, a in admin.site._registry.items()
+            if hasattr(a, "patient_path")
+        ),
     )
 
 
 def test_every_patient_scoped_admin_is_in_the_matrix():
-    missing = set(_scoped_admin_models()) - set(ADMIN_KIND_BY_MODEL) - {
-        "patients.redflagfinding", "patients.clinicalnote", "messaging.outboundmessage",
-        "messaging.checkin", "conferences.conferenceinput", "audit.auditevent",
-    }
+    missing = (
+        set(_scoped_admin_models())
+        - set(ADMIN_KIND_BY_MODEL)
+        - {
+            "patients.redflagfinding",
+            "patients.clinicalnote",
+            "messaging.outboundmessage",
+            "messaging.checkin",
+            "conferences.conferenceinput",
+            "audit.auditevent",
+        }
+    )
     assert not missing, f"add these admin models to ADMIN_KIND_BY_MODEL: {missing}"
 
 

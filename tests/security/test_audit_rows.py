@@ -18,7 +18,13 @@ pytestmark = pytest.mark.django_db
 def _rows():
     return list(
         AuditEvent.objects.order_by("id").values_list(
-            "actor__username", "patient_id", "action", "object_type", "object_id", "changed_fields", "surface"
+            "actor__username",
+            "patient_id",
+            "action",
+            "object_type",
+            "object_id",
+            "changed_fields",
+            "surface",
         )
     )
 
@@ -27,14 +33,20 @@ def test_viewing_a_patient_page_writes_one_view_row(client, clinician_on_team, p
     client.force_login(clinician_on_team)
     before = AuditEvent.objects.count()
 
-    client.get(reverse("dashboard:patient", args=[patient.pk]), REMOTE_ADDR="10.20.30.40", HTTP_USER_AGENT="Ward PC")
+    client.get(
+        reverse("dashboard:patient", args=[patient.pk]),
+        REMOTE_ADDR="10.20.30.40",
+        HTTP_USER_AGENT="Ward PC",
+    )
 
     assert _rows()[before:] == [
         ("dr_on_team", patient.pk, "view", "patients.patient", str(patient.pk), [], "page")
     ]
     event = AuditEvent.objects.latest("id")
     assert (event.ip_address, event.user_agent, event.path) == (
-        "10.20.30.40", "Ward PC", f"/patients/{patient.pk}/"
+        "10.20.30.40",
+        "Ward PC",
+        f"/patients/{patient.pk}/",
     )
 
 
@@ -54,18 +66,38 @@ def test_an_admin_change_writes_one_update_row_naming_the_changed_fields(client,
     client.force_login(admin)
     url = reverse("admin:patients_patient_change", args=[patient.pk])
     form = client.get(url).context["adminform"].form
-    data = {name: form[name].value() if form[name].value() is not None else "" for name in form.fields}
-    data.update(phone="+1 555 0100 200", work_status="off_work", **{
-        "episodes-TOTAL_FORMS": "0", "episodes-INITIAL_FORMS": "0",
-        "episodes-MIN_NUM_FORMS": "0", "episodes-MAX_NUM_FORMS": "1000",
-    })
+    data = {
+        name: form[name].value() if form[name].value() is not None else "" for name in form.fields
+    }
+    data.update(
+        phone="+1 555 0100 200",
+        work_status="off_work",
+        **{
+            "episodes-TOTAL_FORMS": "0",
+            "episodes-INITIAL_FORMS": "0",
+            "episodes-MIN_NUM_FORMS": "0",
+            "episodes-MAX_NUM_FORMS": "1000",
+        },
+    )
     before = AuditEvent.objects.count()
 
     response = client.post(url, data)
 
-    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    assert response.status_code == 302, (
+        response.context["adminform"].form.errors if response.context else ""
+    )
     rows = _rows()[before:]
-    assert rows == [("admin", patient.pk, "update", "patients.patient", str(patient.pk), ["phone", "work_status"], "admin")]
+    assert rows == [
+        (
+            "admin",
+            patient.pk,
+            "update",
+            "patients.patient",
+            str(patient.pk),
+            ["phone", "work_status"],
+            "admin",
+        )
+    ]
 
 
 def test_a_jobs_change_writes_one_row_per_flag_and_task_it_creates(patient):

@@ -7,6 +7,7 @@ factors (apps.clinical.scoring.daily_mme). Settings: ``mme_warning`` (50), ``mme
 """
 
 from decimal import Decimal
+from typing import Any
 
 from apps.core.choices import Discipline, Severity
 from apps.medications.models import OPIOID_CLASSES
@@ -15,7 +16,7 @@ from ..snapshot import EpisodeSnapshot
 from .base import Outcome, Route, Rule, Thresholds, _num
 
 
-def total_mme(snap: EpisodeSnapshot) -> tuple[Decimal, list[dict[str, str]]]:
+def total_mme(snap: EpisodeSnapshot) -> tuple[Decimal, list[dict[str, Any]]]:
     orders = [m for m in snap.active_medications() if m.drug_class in OPIOID_CLASSES]
     total = sum((m.daily_mme or Decimal(0) for m in orders), Decimal(0))
     return total, [
