@@ -44,7 +44,9 @@ def port_is_open(port: int, host: str = "127.0.0.1") -> bool:
         return s.connect_ex((host, port)) == 0
 
 
-def wait_for(check: Callable[[], bool], *, timeout: float, what: str, interval: float = 0.2) -> None:
+def wait_for(
+    check: Callable[[], bool], *, timeout: float, what: str, interval: float = 0.2
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():

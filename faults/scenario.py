@@ -39,7 +39,7 @@ from tests.factories import (
     TeamMembershipFactory,
 )
 
-PASSWORD = "correct-horse-battery"  # tests.factories.ClinicianFactory's password
+PASSWORD = "correct-horse-battery"  # noqa: S105 - tests.factories.ClinicianFactory's
 
 FlagKey = tuple[int, str, str, str]  # (patient_id, rule_code, severity, fingerprint)
 

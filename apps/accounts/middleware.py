@@ -65,8 +65,21 @@ class OTPRequiredMiddleware:
         ):
             from django_otp import user_has_device
 
-            if user_has_device(user, confirmed=True):
+            needs_code = user_has_device(user, confirmed=True)
+            needs_setup = user.is_superuser and settings.OTP_REQUIRED_FOR_SUPERUSERS
+            if (needs_code or needs_setup) and request.path.startswith("/api/"):
+                return JsonResponse(
+                    {
+                        "error": {
+                            "status": 401,
+                            "code": "second_factor_required",
+                            "message": "Complete two-factor sign-in in the browser first.",
+                        }
+                    },
+                    status=401,
+                )
+            if needs_code:
                 return HttpResponseRedirect(f"{reverse('accounts:otp_verify')}?next={request.path}")
-            if user.is_superuser and settings.OTP_REQUIRED_FOR_SUPERUSERS:
+            if needs_setup:
                 return HttpResponseRedirect(reverse("accounts:otp_setup"))
         return self.get_response(request)

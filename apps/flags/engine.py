@@ -8,9 +8,11 @@ cleared (auto-resolved with the evidence of clearing). At most one open flag per
 """
 
 import datetime as dt
+import gc
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +30,7 @@ from apps.worklist.models import OPEN_TASK_STATUSES, Task, TaskSource, TaskStatu
 from .models import OPEN_FLAG_STATUSES, Flag, FlagStatus
 from .routing import TeamDirectory, task_fields
 from .rules import RULES, Outcome, Rule
-from .snapshot import EpisodeSnapshot, load_snapshots
+from .snapshot import EpisodeSnapshot, among, load_snapshots
 
 logger = logging.getLogger(__name__)
 
@@ -64,13 +66,39 @@ def active_episode_ids() -> list[int]:
     return list(Episode.objects.active().order_by("id").values_list("id", flat=True))
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a batch is built and evaluated.
+
+    A batch allocates ~100,000 small objects that all stay alive until it is done (the
+    snapshots); every 700 allocations the collector would scan them again, a third of the
+    engine's time. Reference counting still frees everything as usual; the collector runs
+    again as soon as the batch is done.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def evaluate_episodes(
     episode_ids: Iterable[int],
     *,
     now: dt.datetime | None = None,
     rules: Sequence[Rule] | None = None,
 ) -> EvaluationSummary:
-    now = now or timezone.now()
+    with _gc_paused():
+        # The batch's objects are freed (by reference counting) when _evaluate returns,
+        # before the collector runs again: it never has to scan them.
+        return _evaluate(episode_ids, now=now or timezone.now(), rules=rules)
+
+
+def _evaluate(
+    episode_ids: Iterable[int], *, now: dt.datetime, rules: Sequence[Rule] | None
+) -> EvaluationSummary:
     today = timezone.localdate(now)
     t = thresholds()
     rules = list(rules or RULES.values())
@@ -108,13 +136,13 @@ def _reconcile(
     existing = {
         (f.patient_id, f.rule_code): f
         for f in Flag.objects.filter(
-            patient_id__in=patient_ids, rule_code__in=codes, status__in=OPEN_FLAG_STATUSES
+            among("patient_id", patient_ids), rule_code__in=codes, status__in=OPEN_FLAG_STATUSES
         )
     }
     # Fingerprints of flags clinicians resolved: not raised again while unchanged.
     dismissed = set(
         Flag.objects.filter(
-            patient_id__in=patient_ids,
+            among("patient_id", patient_ids),
             rule_code__in=codes,
             status=FlagStatus.RESOLVED,
             auto_resolved=False,
@@ -160,13 +188,14 @@ def _reconcile(
             if flag.fingerprint != outcome.fingerprint:
                 flag.fingerprint = outcome.fingerprint
                 changed.append("fingerprint")
-            if _comparable(flag.evidence) != _comparable(outcome.evidence):
+            same_evidence = flag.evidence == outcome.evidence  # the usual case: skip the walk
+            if not same_evidence and _comparable(flag.evidence) != _comparable(outcome.evidence):
                 changed.append("evidence")
                 if flag.summary != outcome.summary[:255]:
                     changed.append("summary")
             # Day counters ("day 9", "for 15 days") refresh with the finding's text; when only
             # they moved, the row is refreshed but nothing is counted or audited as a change.
-            refreshed = flag.summary != outcome.summary[:255] or flag.evidence != outcome.evidence
+            refreshed = flag.summary != outcome.summary[:255] or not same_evidence
             flag.summary = outcome.summary[:255]
             flag.evidence = outcome.evidence
             if (

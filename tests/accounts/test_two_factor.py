@@ -73,3 +73,11 @@ def test_production_settings_turn_the_superuser_requirement_on():
     os.environ.setdefault("ALLOWED_HOSTS", "careteam.example.org")
     production = importlib.import_module("careteam.settings.production")
     assert production.OTP_REQUIRED_FOR_SUPERUSERS is True
+
+
+def test_an_api_session_call_without_the_second_factor_gets_a_json_401(client, clinician_on_team):
+    TOTPDevice.objects.create(user=clinician_on_team, name="phone", confirmed=True)
+    _sign_in(client, clinician_on_team)
+    response = client.get("/api/v1/patients/")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "second_factor_required"

@@ -87,7 +87,11 @@ def test_redis_stopped_for_30s_while_dispatching_and_evaluating(
         "redis",
         queues=[default_queue],
         concurrency=2,
-        env={**smtp.env(), "MESSAGE_RETRY_BASE_SECONDS": "1", "MESSAGE_CLAIM_TIMEOUT_SECONDS": "10"},
+        env={
+            **smtp.env(),
+            "MESSAGE_RETRY_BASE_SECONDS": "1",
+            "MESSAGE_CLAIM_TIMEOUT_SECONDS": "10",
+        },
     )
     browser = Client()
     browser.force_login(nurse)

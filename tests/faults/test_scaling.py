@@ -34,7 +34,9 @@ BATCH = 5
 REMINDERS = 12
 
 
-def test_two_workers_share_the_rule_batches_and_only_one_sends_messages(redis_server, smtp, start_worker):
+def test_two_workers_share_the_rule_batches_and_only_one_sends_messages(
+    redis_server, smtp, start_worker
+):
     team = staffed_team("Scale team")
     chronic_episodes(team, EPISODES)
     keys = set(plan_reminders(team, REMINDERS, tag="scale"))

@@ -10,6 +10,7 @@ when the server is back the messages are delivered, once each, by the default re
 """
 
 import datetime as dt
+import itertools
 import math
 import os
 import re
@@ -85,7 +86,7 @@ def test_smtp_refusing_connections_for_a_minute(redis_server, smtp, start_worker
     # Backoff, from the worker's log: the n-th wait is at least BASE × 2^(n-1) seconds.
     failures = _attempt_times(worker.log())
     gaps = {
-        pk: [round((b - a).total_seconds(), 1) for a, b in zip(times, times[1:], strict=False)]
+        pk: [round((b - a).total_seconds(), 1) for a, b in itertools.pairwise(times)]
         for pk, times in failures.items()
     }
     sample = gaps[rows[min(retried)].pk]
