@@ -18,8 +18,8 @@ os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 
-from careteam.settings.production import *  # noqa: E402, F403
-from careteam.settings.production import MIDDLEWARE  # noqa: E402
+from careteam.settings.production import *  # noqa: F403
+from careteam.settings.production import BASE_DIR, MIDDLEWARE
 
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
@@ -29,6 +29,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = BASE_DIR / "bench" / "tmp" / "static"  # empty: files come from the finders
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MIDDLEWARE = ["bench.timing.ServerTimingMiddleware", *MIDDLEWARE]
 LOGGING = {
     "version": 1,

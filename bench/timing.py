@@ -19,7 +19,9 @@ class ServerTimingMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         queries = 0
 
-        def count(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        def count(
+            execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+        ) -> Any:
             nonlocal queries
             queries += 1
             return execute(sql, params, many, context)

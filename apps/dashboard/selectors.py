@@ -53,7 +53,7 @@ from apps.core.dates import clinic_today
 from apps.flags.models import OPEN_FLAG_STATUSES, Flag, FlagStatus
 from apps.flags.rules import RULES
 from apps.flags.rules.base import baseline_for_plan, change_thresholds, improved, worsened
-from apps.flags.snapshot import Measure, exact_value
+from apps.flags.snapshot import Measure, exact_value, fast_timestamptz
 from apps.medications.models import MedicationOrder
 from apps.messaging.models import Notification, OutboundMessage
 from apps.patients.models import (
@@ -211,16 +211,25 @@ def _caseload_queryset(
     active_episode = Episode.objects.filter(
         patient=OuterRef("pk"), status=EpisodeStatus.ACTIVE, archived_at__isnull=True
     ).order_by("-onset")
+
     # This episode's measures only (as the rules read them): taken on or after its onset.
-    since_onset = Assessment.objects.filter(
-        patient=OuterRef("pk"), taken_at__date__gte=OuterRef("episode_onset")
-    )
+    # The latest measure since the onset is the patient's latest measure if that one was taken
+    # on or after the onset, and there is none otherwise; so each subquery reads one row from
+    # the index (newest first) and checks its date, instead of converting the date of every
+    # measure the patient ever had.
+    def if_since_onset(column: str) -> Case:
+        return Case(
+            When(taken_at__date__gte=OuterRef("episode_onset"), then=F(column)), default=None
+        )
 
     def latest(instrument: str, column: str = "score") -> Subquery:
         return Subquery(
-            since_onset.filter(instrument=instrument, score__isnull=False)
+            Assessment.objects.filter(
+                patient=OuterRef("pk"), instrument=instrument, score__isnull=False
+            )
             .order_by("-taken_at", "-pk")
-            .values(column)[:1]
+            .annotate(value=if_since_onset(column))
+            .values("value")[:1]
         )
 
     flags = Flag.objects.filter(patient=OuterRef("pk")).filter(active_flag_q(today))
@@ -232,8 +241,8 @@ def _caseload_queryset(
     )
     qs = (
         patients_visible_to(user)
-        .select_related("team")
         .annotate(
+            team_name=F("team__name"),
             episode_onset=Subquery(active_episode.values("onset")[:1]),
         )
         .annotate(
@@ -241,11 +250,18 @@ def _caseload_queryset(
             latest_odi=latest("odi"),
             latest_peg=latest("peg"),
             risk=latest("start_back", "band"),
-            last_measure_at=Subquery(
-                since_onset.filter(instrument__in=OUTCOMES, score__isnull=False)
-                .order_by("-taken_at")
-                .values("taken_at")[:1]
-            ),
+            # When each outcome was last measured (any episode; ``_row`` reads the latest
+            # against the onset): one index probe per instrument.
+            **{
+                f"last_{instrument}_at": Subquery(
+                    Assessment.objects.filter(
+                        patient=OuterRef("pk"), instrument=instrument, score__isnull=False
+                    )
+                    .order_by("-taken_at")
+                    .values("taken_at")[:1]
+                )
+                for instrument in OUTCOMES
+            },
             urgent_flags=_count(flags.filter(severity=Severity.URGENT)),
             warning_flags=_count(flags.filter(severity=Severity.WARNING)),
             info_flags=_count(flags.filter(severity=Severity.INFO)),
@@ -312,7 +328,28 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _row(p: Any, today: dt.date, t: dict[str, Decimal]) -> CaseloadRow:
+@dataclass(frozen=True)
+class _RowLabels:
+    """Display labels read once per request (in its language), not once per row."""
+
+    phases: dict[str, str]
+    appointment_kinds: dict[str, str]
+    zone: dt.tzinfo
+
+    @classmethod
+    def current(cls) -> "_RowLabels":
+        return cls(
+            phases={value: str(label) for value, label in Phase.choices},
+            appointment_kinds={value: str(label) for value, label in AppointmentKind.choices},
+            zone=timezone.get_current_timezone(),
+        )
+
+
+def _row(
+    p: Any, today: dt.date, t: dict[str, Decimal], labels: _RowLabels | None = None
+) -> CaseloadRow:
+    """One caseload row. ``url`` is left empty: ``caseload`` sets it for the rows it shows."""
+    labels = labels or _RowLabels.current()
     onset: dt.date | None = p.episode_onset
     phase = str(phase_for(onset, today)) if onset else None
     overdue: list[tuple[int, str]] = []
@@ -325,7 +362,11 @@ def _row(p: Any, today: dt.date, t: dict[str, Decimal]) -> CaseloadRow:
             if phase == Phase.ACUTE
             else t["assessment_interval_days"]
         )
-        since = _local_date(p.last_measure_at) if p.last_measure_at else onset
+        # The last outcome measure of this episode (taken on or after the onset), else onset:
+        # the latest of all if it was taken since the onset, and there is none otherwise.
+        measured = [getattr(p, f"last_{i}_at") for i in OUTCOMES]
+        latest = max((m for m in measured if m is not None), default=None)
+        since = max(onset, latest.astimezone(labels.zone).date()) if latest else onset
         late = (today - (since + dt.timedelta(days=interval))).days
         if late > 0:
             overdue.append((late, "outcome measure"))
@@ -341,12 +382,12 @@ def _row(p: Any, today: dt.date, t: dict[str, Decimal]) -> CaseloadRow:
         first_name=p.first_name,
         last_name=p.last_name,
         mrn=p.mrn,
-        url=reverse("dashboard:patient", args=[p.pk]),
-        team_name=p.team.name,
+        url="",
+        team_name=p.team_name,
         date_of_birth=p.date_of_birth,
         age=p.age_on(today),
         phase=phase,
-        phase_label=str(Phase(phase).label) if phase else "No active episode",
+        phase_label=labels.phases[phase] if phase else "No active episode",
         day=(today - onset).days if onset else None,
         risk=p.risk or "",
         pain=_float(p.latest_nrs),
@@ -356,11 +397,7 @@ def _row(p: Any, today: dt.date, t: dict[str, Decimal]) -> CaseloadRow:
         warning=p.warning_flags,
         info=p.info_flags,
         next_appointment=p.next_visit_at,
-        next_appointment_kind=(
-            str(AppointmentKind(p.next_visit_kind).label)
-            if p.next_visit_kind in AppointmentKind.values
-            else ""
-        ),
+        next_appointment_kind=labels.appointment_kinds.get(p.next_visit_kind, ""),
         overdue_days=overdue[0][0] if overdue else None,
         overdue_what=", ".join(what for _, what in overdue),
         overdue_tasks=p.overdue_task_count,
@@ -417,10 +454,14 @@ def caseload(user: Any, f: CaseloadFilters, *, per_page: int = CASELOAD_PAGE_SIZ
     """
     today, now = clinic_today(), timezone.now()
     t = clinical_thresholds()
-    rows = [_row(p, today, t) for p in _caseload_queryset(user, f, today, now)]
+    labels = _RowLabels.current()
+    with fast_timestamptz():  # ~8 timestamps a patient: parse them in C (same values)
+        rows = [_row(p, today, t, labels) for p in _caseload_queryset(user, f, today, now)]
     rows = sort_rows(rows, f.sort)
     page = Paginator(rows, per_page).get_page(f.page)
     page_rows: list[CaseloadRow] = list(page.object_list)
+    for row in page_rows:
+        row.url = reverse("dashboard:patient", args=[row.patient_id])
     _attach_sparks_and_flags(page_rows, today)
     return Caseload(
         page=page,

@@ -13,10 +13,12 @@ built by the ORM, but the rows are fetched as plain tuples with psycopg's C time
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -158,6 +160,9 @@ def exact_value(instrument: str, score: Decimal | None, answers: Any) -> Fractio
     return Fraction(score)
 
 
+_MISSING = object()
+
+
 def _measure_value(
     instrument: str, score: Decimal | None, answers: Any, *, exact: bool
 ) -> Fraction | int | None:
@@ -192,38 +197,86 @@ def among(column: str, ids: Iterable[int]) -> Any:
     return Q(**{f"{column}__in": ids})
 
 
-def _fast_timestamptz_loader() -> Any:
-    """psycopg's own (C) text loader for ``timestamptz``, or None if it is not available."""
+def _c_timestamptz_loader() -> tuple[int, Any] | None:
+    """psycopg's C text loader for ``timestamptz`` and the type's oid, if available."""
     try:
         from psycopg import adapters
         from psycopg.pq import Format
-    except ImportError:  # pragma: no cover - psycopg2 or another backend
+    except ImportError:  # pragma: no cover - another driver
         return None
     info = adapters.types.get("timestamptz")
-    return adapters.get_loader(info.oid, Format.TEXT) if info else None
+    if info is None:  # pragma: no cover
+        return None
+    loader = adapters.get_loader(info.oid, Format.TEXT)
+    return (info.oid, loader) if loader.__module__.endswith("._psycopg") else None
 
 
-_TIMESTAMPTZ_LOADER = _fast_timestamptz_loader()
-_MISSING = object()
+_C_TIMESTAMPTZ = _c_timestamptz_loader()
+
+
+@lru_cache
+def _timestamptz_loader_class(tz: dt.tzinfo) -> type:
+    from psycopg.adapt import Loader
+
+    assert _C_TIMESTAMPTZ is not None
+    c_loader = _C_TIMESTAMPTZ[1]
+
+    class TimestamptzLoader(Loader):
+        """psycopg's C loader behind the interface Django's backend expects (``timezone``)."""
+
+        timezone = tz
+
+        def __init__(self, oid: int, context: Any = None) -> None:
+            super().__init__(oid, context)
+            self._load = c_loader(oid, context).load
+
+        def load(self, data: Any) -> dt.datetime:
+            return self._load(data)  # type: ignore[no-any-return]
+
+    return TimestamptzLoader
+
+
+@contextmanager
+def fast_timestamptz() -> Iterator[bool]:
+    """Within the block, this thread's connection parses ``timestamptz`` values in C.
+
+    On PostgreSQL with psycopg 3, Django loads every ``timestamptz`` with a pure-Python loader
+    that parses the text and re-attaches the connection's time zone (several microseconds a
+    value: a third of a large read). The session time zone *is* that zone (Django sets it), so
+    psycopg's C loader returns the very same aware datetimes; it is used only when the zones
+    agree, and Django's loader is put back when the block ends. No-op on other backends.
+    Yields whether the C loader is in use.
+    """
+    if _C_TIMESTAMPTZ is None or connection.vendor != "postgresql":
+        yield False
+        return
+    from psycopg.pq import Format
+
+    oid = _C_TIMESTAMPTZ[0]
+    connection.ensure_connection()
+    raw = connection.connection
+    previous = raw.adapters.get_loader(oid, Format.TEXT)
+    tz = connection.timezone
+    if tz is None or raw.info.timezone != tz or getattr(previous, "timezone", None) != tz:
+        yield False
+        return
+    raw.adapters.register_loader(oid, _timestamptz_loader_class(tz))
+    try:
+        yield True
+    finally:
+        raw.adapters.register_loader(oid, previous)
 
 
 def _fetch(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
-    """The rows of a ``values_list`` queryset as plain tuples, without the ORM's per-row work.
-
-    Same SQL and the same values as iterating the queryset, except that JSON columns may come
-    back as text (the caller decodes what it needs). On PostgreSQL with psycopg 3, Django loads every
-    ``timestamptz`` with a pure-Python loader that re-attaches the connection's time zone; the
-    session time zone *is* that zone (Django sets it), so psycopg's C loader returns the same
-    aware datetimes several times faster. It is used only when the two zones agree.
-    """
-    if _TIMESTAMPTZ_LOADER is None or connection.vendor != "postgresql":
+    """The rows of a ``values_list`` queryset as plain tuples, without the ORM's per-row work
+    (and with ``fast_timestamptz``). Same SQL and values as iterating the queryset, except that
+    on PostgreSQL JSON columns come back as text (the caller decodes what it needs)."""
+    if connection.vendor != "postgresql":
         return list(qs)  # other backends convert values in Python: keep the ORM's path
     sql, params = qs.query.sql_with_params()
-    with connection.cursor() as cursor:
-        raw = getattr(cursor, "cursor", None)
-        if raw is None or raw.connection.info.timezone != connection.timezone:
-            return list(qs)
-        raw.adapters.register_loader("timestamptz", _TIMESTAMPTZ_LOADER)
+    with fast_timestamptz() as fast, connection.cursor() as cursor:
+        if fast and _C_TIMESTAMPTZ is not None:  # this cursor only: the C loader itself
+            cursor.cursor.adapters.register_loader(*_C_TIMESTAMPTZ)
         cursor.execute(sql, params)
         return cursor.fetchall()
 

@@ -217,10 +217,13 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         # A message not acknowledged within this time is delivered again (acks_late below).
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        # A Redis that hangs (rather than refusing) must not hang publishers and workers.
+        "socket_timeout": 10,
+        "socket_connect_timeout": 5,
     }
 else:
     # Celery's filesystem transport: no service needed on a bare machine.
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem://localhost//"
     for _folder in ("out", "processed", "control"):
         (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -242,6 +245,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_DEFAULT_QUEUE", default="careteam")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Keep running tasks when the broker connection drops (Celery 6 changes the default): a task's
+# row is its source of truth, and cancelling mid-send would widen the duplicate-send window.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 
 # --- Email and SMS --------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

@@ -108,10 +108,13 @@ def test_redis_stopped_for_30s_while_dispatching_and_evaluating(
     beat = Beat(queue=default_queue, dispatch_every=2.0, evaluate_every=10.0, batch_size=BATCH)
     beat.tick()  # the first dispatch and the first rule run go out now
     # Let part of the work happen, then pull the plug in the middle of it.
-    beat.run_for(30, until=lambda: sum(smtp.handler.delivered().values()) >= 5)
+    assert beat.run_for(30, until=lambda: sum(smtp.handler.delivered().values()) >= 5)
     delivered_before = sum(smtp.handler.delivered().values())
     redis_server.stop()
     outage_started = time.monotonic()
+    health = anonymous.get("/healthz")
+    assert health.status_code == 503
+    assert health.json()["broker"]["ok"] is False and health.json()["database"]["ok"] is True
 
     pages = PageChecks()
     assessments = 0
