@@ -580,3 +580,24 @@ def test_the_rule_engine_raises_every_rule_on_the_seeded_caseload(seeded):
     labelled = {s.mrn for s in demo.build_specs(60) if set(s.situations) - {"improving"}}
     flagged = set(Flag.objects.values_list("patient__mrn", flat=True))
     assert flagged <= labelled
+
+
+def test_evaluate_rules_on_the_demo_flags_every_rule_and_a_second_run_changes_nothing(seeded):
+    """The issue's check, through the commands: seed_demo, then evaluate_rules twice."""
+    from io import StringIO
+
+    from apps.flags.models import Flag
+    from apps.flags.rules import RULES
+
+    first = StringIO()
+    call_command("evaluate_rules", stdout=first)
+    rows = {line.split()[0]: line.split()[1:] for line in first.getvalue().splitlines()[2:]}
+    for code in RULES:
+        assert int(rows[code][3]) >= 1, f"{code} has no open flag on the demo caseload"
+    flags = list(Flag.objects.order_by("pk").values())
+
+    second = StringIO()
+    call_command("evaluate_rules", stdout=second)
+    total = next(r for r in second.getvalue().splitlines() if r.startswith("total")).split()
+    assert total[1:4] == ["0", "0", "0"]  # nothing raised, updated or resolved
+    assert list(Flag.objects.order_by("pk").values()) == flags
