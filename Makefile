@@ -76,3 +76,27 @@ check-deploy: install
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache
+
+## bench: a synthetic health system at N/10 and N patients (BENCH_PATIENTS, default 10,000) in
+## fresh PostgreSQL databases (BENCH_PG, default postgres://postgres@127.0.0.1:5432), measured:
+## pages and API through gunicorn, rules against the data floor, reminder dispatch through a
+## real Celery worker on Redis (BENCH_REDIS_URL) into a real SMTP server, memory. Prints the
+## table and writes bench/results.json (docs/performance.md). BENCH_ARGS: more options.
+## loadtest: locust, 50 clinicians for 60 s against gunicorn (4 gthread workers) on PostgreSQL
+## and Redis, data seeded at LOADTEST_PATIENTS; writes bench/loadtest.json.
+.PHONY: bench loadtest
+BENCH_PATIENTS ?= 10000
+LOADTEST_PATIENTS ?= 1000
+LOADTEST_USERS ?= 50
+LOADTEST_DURATION ?= 60s
+
+$(VENV)/.installed-bench: requirements-bench.txt requirements.txt | $(BIN)/python
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	touch $@
+
+bench: $(VENV)/.installed-bench
+	$(PY) -m bench.run --patients $(BENCH_PATIENTS) $(BENCH_ARGS)
+
+loadtest: $(VENV)/.installed-bench
+	$(PY) -m bench.loadtest --patients $(LOADTEST_PATIENTS) --users $(LOADTEST_USERS) \
+		--duration $(LOADTEST_DURATION) $(LOADTEST_ARGS)

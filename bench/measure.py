@@ -79,6 +79,8 @@ def prepare() -> dict[str, Any]:
         "appointments": Appointment.objects.count(),
         "medications": MedicationOrder.objects.count(),
         "clinicians": Clinician.objects.count(),
+        "bench_user": BENCH_USER,
+        "bench_password": BENCH_PASSWORD,  # the synthetic benchmark login (bench_seed)
         "bench_clinician_patients": patients_visible_to(bench_user()).count(),
         "sample_patient_ids": sample_patient_ids(),
     }
@@ -430,7 +432,9 @@ def make_messages(count: int, run: str) -> list[int]:
     return [m.pk for m in OutboundMessage.objects.bulk_create(rows, batch_size=1000)]
 
 
-def dispatch(count: int, concurrency: int) -> dict[str, Any]:
+def dispatch(count: int, concurrency: int, batch_size: int) -> dict[str, Any]:
+    """Time ``count`` emails from ``dispatch_due`` to "sent": one ``send_message`` task per
+    message (``batch_size`` 1, the default) or one ``send_batch`` task per ``batch_size``."""
     from apps.messaging.models import MessageStatus, OutboundMessage
     from apps.messaging.services import dispatch_due
 
@@ -449,7 +453,7 @@ def dispatch(count: int, concurrency: int) -> dict[str, Any]:
     try:
         with smtp_server(port) as smtp, celery_worker(queue, port, concurrency) as worker:
             start = time.perf_counter()
-            enqueued = len(dispatch_due(queue=queue, limit=count))
+            enqueued = len(dispatch_due(queue=queue, limit=count, batch_size=batch_size))
             enqueue_seconds = time.perf_counter() - start
             sent = 0
             deadline = time.monotonic() + max(120, count / 10)
@@ -469,6 +473,8 @@ def dispatch(count: int, concurrency: int) -> dict[str, Any]:
     return {
         "messages": count,
         "enqueued": enqueued,
+        "batch_size": batch_size,
+        "task": "messaging.send_batch" if batch_size > 1 else "messaging.send_message",
         "concurrency": concurrency,
         "sent": sent,
         "statuses": dict(statuses),
@@ -490,6 +496,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=1)
     args = parser.parse_args()
     if args.step == "prepare":
         result = prepare()
@@ -498,7 +505,7 @@ def main() -> None:
     elif args.step == "rules":
         result = rules()
     else:
-        result = dispatch(args.messages, args.concurrency)
+        result = dispatch(args.messages, args.concurrency, args.batch_size)
     args.out.write_text(json.dumps(result, indent=2, default=str))
 
 

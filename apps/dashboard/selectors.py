@@ -22,6 +22,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     IntegerField,
     OuterRef,
     Q,
@@ -205,9 +206,44 @@ class Caseload:
     today: dt.date
 
 
+# The columns every row of the list needs: the default order (urgency: urgent flags, then the
+# most overdue, then warnings) and the totals (patients with urgent flags, with something
+# overdue). Sorting by another column adds that column; the page's rows get every column.
+_URGENCY_COLUMNS = (
+    "urgent_flags",
+    "warning_flags",
+    "oldest_task_due",
+    "last_nrs_at",
+    "last_odi_at",
+    "last_peg_at",
+)
+_SORT_COLUMNS = {
+    "pain": ("latest_nrs",),
+    "odi": ("latest_odi",),
+    "peg": ("latest_peg",),
+    "risk": ("risk",),
+    "flags": ("info_flags",),
+    "next": ("next_visit_at",),
+    "contact": ("last_visit_at", "last_assessment_at", "last_note_at"),
+}  # name, MRN, age, phase and overdue come from the patient, the onset and the urgency columns
+
+
+def _list_columns(f: CaseloadFilters) -> list[str]:
+    columns = [*_URGENCY_COLUMNS, *_SORT_COLUMNS.get(f.sort.lstrip("-"), ())]
+    if f.risk:
+        columns.append("risk")
+    return columns
+
+
 def _caseload_queryset(
-    user: Any, f: CaseloadFilters, today: dt.date, now: dt.datetime
+    user: Any,
+    f: CaseloadFilters,
+    today: dt.date,
+    now: dt.datetime,
+    columns: Sequence[str] | None = None,
 ) -> QuerySet[Patient]:
+    """The user's patients, filtered, with the caseload's columns as annotations: all of them,
+    or only ``columns`` (plus the team's name and the active episode's onset)."""
     active_episode = Episode.objects.filter(
         patient=OuterRef("pk"), status=EpisodeStatus.ACTIVE, archived_at__isnull=True
     ).order_by("-onset")
@@ -220,6 +256,15 @@ def _caseload_queryset(
     def if_since_onset(column: str) -> Case:
         return Case(
             When(taken_at__date__gte=OuterRef("episode_onset"), then=F(column)), default=None
+        )
+
+    def last_measured(instrument: str) -> Subquery:
+        return Subquery(
+            Assessment.objects.filter(
+                patient=OuterRef("pk"), instrument=instrument, score__isnull=False
+            )
+            .order_by("-taken_at")
+            .values("taken_at")[:1]
         )
 
     def latest(instrument: str, column: str = "score") -> Subquery:
@@ -239,54 +284,50 @@ def _caseload_queryset(
     overdue_tasks = Task.objects.filter(
         patient=OuterRef("pk"), status__in=OPEN_TASK_STATUSES, due_on__lt=today
     )
+    every_column = dict(
+        latest_nrs=latest("nrs"),
+        latest_odi=latest("odi"),
+        latest_peg=latest("peg"),
+        risk=latest("start_back", "band"),
+        # When each outcome was last measured (any episode; ``_row`` reads the latest
+        # against the onset): one index probe per instrument.
+        last_nrs_at=last_measured("nrs"),
+        last_odi_at=last_measured("odi"),
+        last_peg_at=last_measured("peg"),
+        urgent_flags=_count(flags.filter(severity=Severity.URGENT)),
+        warning_flags=_count(flags.filter(severity=Severity.WARNING)),
+        info_flags=_count(flags.filter(severity=Severity.INFO)),
+        next_visit_at=Subquery(next_visit.values("starts_at")[:1]),
+        next_visit_kind=Subquery(next_visit.values("kind")[:1]),
+        oldest_task_due=Subquery(overdue_tasks.order_by("due_on").values("due_on")[:1]),
+        overdue_task_count=_count(overdue_tasks),
+        last_visit_at=Subquery(
+            Appointment.objects.filter(
+                patient=OuterRef("pk"), status__in=ATTENDED, starts_at__lte=now
+            )
+            .order_by("-starts_at")
+            .values("starts_at")[:1]
+        ),
+        last_assessment_at=Subquery(
+            Assessment.objects.filter(patient=OuterRef("pk"))
+            .order_by("-taken_at")
+            .values("taken_at")[:1]
+        ),
+        last_note_at=Subquery(
+            ClinicalNote.objects.filter(patient=OuterRef("pk"))
+            .order_by("-created_at")
+            .values("created_at")[:1]
+        ),
+    )
+    wanted = every_column if columns is None else {c: every_column[c] for c in columns}
     qs = (
         patients_visible_to(user)
+        .only("pk", "first_name", "last_name", "mrn", "date_of_birth")
         .annotate(
             team_name=F("team__name"),
             episode_onset=Subquery(active_episode.values("onset")[:1]),
         )
-        .annotate(
-            latest_nrs=latest("nrs"),
-            latest_odi=latest("odi"),
-            latest_peg=latest("peg"),
-            risk=latest("start_back", "band"),
-            # When each outcome was last measured (any episode; ``_row`` reads the latest
-            # against the onset): one index probe per instrument.
-            **{
-                f"last_{instrument}_at": Subquery(
-                    Assessment.objects.filter(
-                        patient=OuterRef("pk"), instrument=instrument, score__isnull=False
-                    )
-                    .order_by("-taken_at")
-                    .values("taken_at")[:1]
-                )
-                for instrument in OUTCOMES
-            },
-            urgent_flags=_count(flags.filter(severity=Severity.URGENT)),
-            warning_flags=_count(flags.filter(severity=Severity.WARNING)),
-            info_flags=_count(flags.filter(severity=Severity.INFO)),
-            next_visit_at=Subquery(next_visit.values("starts_at")[:1]),
-            next_visit_kind=Subquery(next_visit.values("kind")[:1]),
-            oldest_task_due=Subquery(overdue_tasks.order_by("due_on").values("due_on")[:1]),
-            overdue_task_count=_count(overdue_tasks),
-            last_visit_at=Subquery(
-                Appointment.objects.filter(
-                    patient=OuterRef("pk"), status__in=ATTENDED, starts_at__lte=now
-                )
-                .order_by("-starts_at")
-                .values("starts_at")[:1]
-            ),
-            last_assessment_at=Subquery(
-                Assessment.objects.filter(patient=OuterRef("pk"))
-                .order_by("-taken_at")
-                .values("taken_at")[:1]
-            ),
-            last_note_at=Subquery(
-                ClinicalNote.objects.filter(patient=OuterRef("pk"))
-                .order_by("-created_at")
-                .values("created_at")[:1]
-            ),
-        )
+        .annotate(**wanted)
     )
     if f.team:
         qs = qs.filter(team_id=f.team)
@@ -316,7 +357,7 @@ def _caseload_queryset(
     if f.severity:
         qs = qs.filter(Exists(flags.filter(severity=f.severity)))
     if f.risk:
-        qs = qs.filter(risk=f.risk)
+        qs = qs.filter(**{"risk": f.risk})  # an annotation of this query (see _list_columns)
     for word in f.q.split()[:5]:
         qs = qs.filter(
             Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(mrn__icontains=word)
@@ -348,13 +389,19 @@ class _RowLabels:
 def _row(
     p: Any, today: dt.date, t: dict[str, Decimal], labels: _RowLabels | None = None
 ) -> CaseloadRow:
-    """One caseload row. ``url`` is left empty: ``caseload`` sets it for the rows it shows."""
+    """One caseload row from a patient with the caseload's columns. A row of the whole list
+    carries only the columns that sort and count it (``_list_columns``; the others are empty);
+    ``caseload`` builds the page's rows again with every column, and their ``url``."""
     labels = labels or _RowLabels.current()
+
+    def column(name: str, default: Any = None) -> Any:
+        return getattr(p, name, default)
+
     onset: dt.date | None = p.episode_onset
     phase = str(phase_for(onset, today)) if onset else None
     overdue: list[tuple[int, str]] = []
     if p.oldest_task_due:
-        n = p.overdue_task_count
+        n = column("overdue_task_count", 0)
         overdue.append(((today - p.oldest_task_due).days, f"{n} task{'s' if n != 1 else ''}"))
     if onset is not None:
         interval = int(
@@ -372,9 +419,9 @@ def _row(
             overdue.append((late, "outcome measure"))
     overdue.sort(reverse=True)
     contacts = [
-        (p.last_visit_at, "visit"),
-        (p.last_assessment_at, "assessment"),
-        (p.last_note_at, "note"),
+        (column("last_visit_at"), "visit"),
+        (column("last_assessment_at"), "assessment"),
+        (column("last_note_at"), "note"),
     ]
     contact = max((c for c in contacts if c[0] is not None), default=(None, ""))
     return CaseloadRow(
@@ -389,18 +436,18 @@ def _row(
         phase=phase,
         phase_label=labels.phases[phase] if phase else "No active episode",
         day=(today - onset).days if onset else None,
-        risk=p.risk or "",
-        pain=_float(p.latest_nrs),
-        odi=_float(p.latest_odi),
-        peg=_float(p.latest_peg),
+        risk=column("risk") or "",
+        pain=_float(column("latest_nrs")),
+        odi=_float(column("latest_odi")),
+        peg=_float(column("latest_peg")),
         urgent=p.urgent_flags,
         warning=p.warning_flags,
-        info=p.info_flags,
-        next_appointment=p.next_visit_at,
-        next_appointment_kind=labels.appointment_kinds.get(p.next_visit_kind, ""),
+        info=column("info_flags", 0),
+        next_appointment=column("next_visit_at"),
+        next_appointment_kind=labels.appointment_kinds.get(column("next_visit_kind"), ""),
         overdue_days=overdue[0][0] if overdue else None,
         overdue_what=", ".join(what for _, what in overdue),
-        overdue_tasks=p.overdue_task_count,
+        overdue_tasks=column("overdue_task_count", 0),
         last_contact=contact[0],
         last_contact_kind=contact[1],
     )
@@ -448,21 +495,23 @@ def sort_rows(rows: list[CaseloadRow], sort: str) -> list[CaseloadRow]:
 def caseload(user: Any, f: CaseloadFilters, *, per_page: int = CASELOAD_PAGE_SIZE) -> Caseload:
     """The user's caseload, one row per patient, filtered, sorted and paginated.
 
-    Queries: (1) clinical thresholds; (2) the patients with every column as an annotation;
-    for the page's patients only: (3) the last few outcome measures for the sparklines and
-    (4) their open flags. Four, whatever the number of patients, measures or flags.
+    Queries: (1) clinical thresholds; (2) every patient of the list with the columns that sort
+    and count it (``_list_columns``); for the page's patients only: (3) every column, with
+    their open flags (one row per flag, joined), and (4) the last few outcome measures for the
+    sparklines. Four, whatever the number of patients, measures or flags; and the columns
+    nobody sees are not computed for the patients off the page.
     """
     today, now = clinic_today(), timezone.now()
     t = clinical_thresholds()
     labels = _RowLabels.current()
-    with fast_timestamptz():  # ~8 timestamps a patient: parse them in C (same values)
-        rows = [_row(p, today, t, labels) for p in _caseload_queryset(user, f, today, now)]
+    listed = _caseload_queryset(user, f, today, now, columns=_list_columns(f))
+    with fast_timestamptz():  # several timestamps a patient: parse them in C (same values)
+        rows = [_row(p, today, t, labels) for p in listed]
     rows = sort_rows(rows, f.sort)
     page = Paginator(rows, per_page).get_page(f.page)
-    page_rows: list[CaseloadRow] = list(page.object_list)
-    for row in page_rows:
-        row.url = reverse("dashboard:patient", args=[row.patient_id])
-    _attach_sparks_and_flags(page_rows, today)
+    page_rows = _page_rows(user, [r.patient_id for r in page.object_list], today, now, t, labels)
+    page.object_list = page_rows
+    _attach_sparks(page_rows, today)
     return Caseload(
         page=page,
         rows=page_rows,
@@ -473,7 +522,48 @@ def caseload(user: Any, f: CaseloadFilters, *, per_page: int = CASELOAD_PAGE_SIZ
     )
 
 
-def _attach_sparks_and_flags(rows: list[CaseloadRow], today: dt.date) -> None:
+def _page_rows(
+    user: Any,
+    ids: list[int],
+    today: dt.date,
+    now: dt.datetime,
+    t: dict[str, Decimal],
+    labels: _RowLabels,
+) -> list[CaseloadRow]:
+    """The page's rows with every column and their open flags (badges), in the page's order:
+    one query, the patients joined to their active flags (oldest first; at least one row per
+    patient). A patient archived since the list was read is left out."""
+    if not ids:
+        return []
+    details = (
+        _caseload_queryset(user, CaseloadFilters(), today, now)
+        .filter(pk__in=ids)
+        .annotate(badge=FilteredRelation("flags", condition=active_flag_q(today, "flags__")))
+        .annotate(
+            badge_rule=F("badge__rule_code"),
+            badge_severity=F("badge__severity"),
+            badge_summary=F("badge__summary"),
+        )
+        .order_by("pk", "badge__raised_at")
+    )
+    by_id: dict[int, CaseloadRow] = {}
+    with fast_timestamptz():
+        for p in details:
+            row = by_id.get(p.pk)
+            if row is None:
+                row = by_id[p.pk] = _row(p, today, t, labels)
+                row.url = reverse("dashboard:patient", args=[p.pk])
+            if p.badge_rule is not None:
+                badge = FlagBadge(
+                    p.badge_rule, rule_title(p.badge_rule), p.badge_severity, p.badge_summary
+                )
+                row.flags.append(badge)
+    for row in by_id.values():
+        row.flags.sort(key=lambda b: -SEVERITY_RANK.get(Severity(b.severity), 0))
+    return [by_id[pid] for pid in ids if pid in by_id]
+
+
+def _attach_sparks(rows: list[CaseloadRow], today: dt.date) -> None:
     if not rows:
         return
     by_id = {r.patient_id: r for r in rows}
@@ -506,15 +596,6 @@ def _attach_sparks_and_flags(rows: list[CaseloadRow], today: dt.date) -> None:
         by_id[pid].sparks[instrument] = charts.sparkline(
             values, low=low, high=high, label=INSTRUMENT_LABELS[instrument]
         )
-    for pid, code, severity, summary in (
-        Flag.objects.filter(patient_id__in=list(by_id))
-        .filter(active_flag_q(today))
-        .order_by("raised_at")
-        .values_list("patient_id", "rule_code", "severity", "summary")
-    ):
-        by_id[pid].flags.append(FlagBadge(code, rule_title(code), severity, summary))
-    for r in rows:
-        r.flags.sort(key=lambda b: -SEVERITY_RANK.get(Severity(b.severity), 0))
 
 
 # --------------------------------------------------------------------------------------------

@@ -359,7 +359,7 @@ def load_snapshots(episode_ids: Iterable[int], today: dt.date) -> list[EpisodeSn
                 if answers is None or isinstance(answers, str)
                 else None
             )
-            value = values.get(key, _MISSING) if key else _MISSING
+            value: Any = values.get(key, _MISSING) if key else _MISSING
             if value is _MISSING:
                 value = _measure_value(instrument, score, answers, exact=exact)
                 if key:

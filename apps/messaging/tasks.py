@@ -24,9 +24,11 @@ def plan_reminders() -> dict[str, int]:
 
 
 @shared_task(name="messaging.dispatch_due", ignore_result=True)
-def dispatch_due(queue: str | None = None) -> int:
-    """Reclaim stale claims and enqueue ``messaging.send_message`` for every due row."""
-    return len(services.dispatch_due(queue=queue))
+def dispatch_due(queue: str | None = None, batch_size: int | None = None) -> int:
+    """Reclaim stale claims and enqueue ``messaging.send_message`` for every due row (or
+    ``messaging.send_batch`` per ``batch_size`` rows: set ``{"batch_size": 50}`` in the
+    schedule's keyword arguments in admin)."""
+    return len(services.dispatch_due(queue=queue, batch_size=batch_size))
 
 
 @shared_task(name="messaging.send_message", bind=True, acks_late=True, ignore_result=True)
@@ -42,6 +44,20 @@ def send_message_task(self: Any, message_id: int) -> str:
     """
     worker = f"{self.request.hostname or services.default_worker_name()}:{os.getpid()}"
     return services.send_message(message_id, worker=worker).value
+
+
+@shared_task(name="messaging.send_batch", bind=True, acks_late=True, ignore_result=True)
+def send_batch_task(self: Any, message_ids: list[int]) -> dict[str, int]:
+    """Send a batch of messages over one email connection (``services.send_messages``): the
+    batch claimed with one conditional UPDATE, then each row re-checked, sent and recorded in
+    turn.
+
+    ``acks_late``: if the worker dies, the broker redelivers the batch; its rows are still
+    claimed, so the redelivery sends none of them twice, and ``reclaim_stale_claims`` puts
+    the rows the dead worker had not sent back to pending.
+    """
+    worker = f"{self.request.hostname or services.default_worker_name()}:{os.getpid()}"
+    return services.send_messages(message_ids, worker=worker)
 
 
 @shared_task(name="messaging.send_daily_digests", ignore_result=True)
