@@ -8,7 +8,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from apps.clinical.scoring import BOTHERSOMENESS_ANSWERS
-from apps.core.admin_mixins import EpisodeOfPatientForm, ScopedModelAdmin, ServiceErrorsAdminMixin
+from apps.core.admin_mixins import (
+    EpisodeOfPatientForm,
+    ScopedHistoryAdmin,
+    ScopedModelAdmin,
+    ServiceErrorsAdminMixin,
+)
 from apps.patients.models import WorkStatus
 
 from .models import Assessment
@@ -50,7 +55,7 @@ class AssessmentForm(EpisodeOfPatientForm):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(ServiceErrorsAdminMixin, ScopedModelAdmin):
+class AssessmentAdmin(ServiceErrorsAdminMixin, ScopedModelAdmin, ScopedHistoryAdmin):
     """New assessments are recorded through ``assessment_record`` (scored by
     apps.clinical.scoring, audited); recorded ones are clinical records: read-only here."""
 

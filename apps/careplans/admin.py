@@ -11,7 +11,12 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from apps.core.admin_mixins import AuditedAdminMixin, ScopedModelAdmin, ScopedTabularInline
+from apps.core.admin_mixins import (
+    AuditedAdminMixin,
+    ScopedHistoryAdmin,
+    ScopedModelAdmin,
+    ScopedTabularInline,
+)
 from apps.core.dates import clinic_today
 
 from .models import (
@@ -220,7 +225,7 @@ class InterventionInline(ScopedTabularInline):
 
 
 @admin.register(CarePlan)
-class CarePlanAdmin(ScopedModelAdmin):
+class CarePlanAdmin(ScopedModelAdmin, ScopedHistoryAdmin):
     patient_path = "episode__patient"
     list_display = ("title", "patient", "status", "started_on", "template", "created_by", "team")
     list_filter = ("status", "template", "episode__patient__team", "started_on")
@@ -261,7 +266,7 @@ class _PlanPartAdmin(ScopedModelAdmin):
 
 
 @admin.register(Goal)
-class GoalAdmin(_PlanPartAdmin):
+class GoalAdmin(_PlanPartAdmin, ScopedHistoryAdmin):
     list_display = (
         "description",
         "patient",
@@ -276,7 +281,7 @@ class GoalAdmin(_PlanPartAdmin):
 
 
 @admin.register(Intervention)
-class InterventionAdmin(_PlanPartAdmin):
+class InterventionAdmin(_PlanPartAdmin, ScopedHistoryAdmin):
     list_display = (
         "description",
         "patient",

@@ -26,6 +26,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from simple_history.admin import SimpleHistoryAdmin
 
 from apps.audit.services import audit_record, patient_of
 
@@ -300,3 +301,19 @@ def csv_safe(value: Any) -> str:
 
 def csv_row(values: Iterable[Any]) -> list[str]:
     return [csv_safe(v) for v in values]
+
+
+class ScopedHistoryAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
+    """Field history (django-simple-history: who changed which field, when) on the admin's
+    "History" page — for records the user may see only. simple-history would otherwise fall
+    back to the latest historical row of a record outside the user's queryset."""
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> Any:
+        from django.contrib.admin.utils import unquote
+        from django.http import Http404
+
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404("Not found.")
+        return super().history_view(request, object_id, extra_context)

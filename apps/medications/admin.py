@@ -8,7 +8,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from apps.core.admin_mixins import ScopedModelAdmin, ServiceErrorsAdminMixin, add_errors_to_form
+from apps.core.admin_mixins import (
+    ScopedHistoryAdmin,
+    ScopedModelAdmin,
+    ServiceErrorsAdminMixin,
+    add_errors_to_form,
+)
 from apps.core.dates import clinic_today
 
 from .models import OPIOID_CLASSES, MedicationOrder
@@ -75,7 +80,7 @@ class ActiveTodayFilter(admin.SimpleListFilter):
 
 
 @admin.register(MedicationOrder)
-class MedicationOrderAdmin(ServiceErrorsAdminMixin, ScopedModelAdmin):
+class MedicationOrderAdmin(ServiceErrorsAdminMixin, ScopedModelAdmin, ScopedHistoryAdmin):
     """Writes go through ``medication_order_create`` / ``medication_order_update`` (MME, audit,
     the review clock on dose increases)."""
 

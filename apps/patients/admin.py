@@ -11,7 +11,7 @@ from django.http import HttpRequest
 
 from apps.careplans.admin import apply_plan_template
 from apps.careplans.models import CarePlan
-from apps.core.admin_mixins import ScopedModelAdmin, ScopedTabularInline
+from apps.core.admin_mixins import ScopedHistoryAdmin, ScopedModelAdmin, ScopedTabularInline
 from apps.core.dates import clinic_today
 from apps.core.services import model_update
 
@@ -75,7 +75,7 @@ class EpisodeInline(ScopedTabularInline):
 
 
 @admin.register(Patient)
-class PatientAdmin(ScopedModelAdmin):
+class PatientAdmin(ScopedModelAdmin, ScopedHistoryAdmin):
     patient_path = "pk"
     list_display = (
         "mrn",
@@ -188,7 +188,7 @@ class RedFlagFindingInline(ScopedTabularInline):
 
 
 @admin.register(Episode)
-class EpisodeAdmin(ScopedModelAdmin):
+class EpisodeAdmin(ScopedModelAdmin, ScopedHistoryAdmin):
     patient_path = "patient"
     list_display = (
         "patient",

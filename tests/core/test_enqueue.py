@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def sent(monkeypatch):
     calls = []
-    monkeypatch.setattr(enqueue, "send_task_now", lambda name, *args, **options: calls.append((name, args)))
+    monkeypatch.setattr(
+        enqueue, "send_task_now", lambda name, *args, **options: calls.append((name, args))
+    )
     return calls
 
 

@@ -6,13 +6,23 @@ from apps.core.logging import RedactPatientIdentifiers, redact
 
 
 def test_it_masks_emails_phones_and_mrns():
-    text = redact("SMTP refused jane.doe@example.org, call +1 (555) 123-4567 about MRN 000123 / DEMO-0042")
-    assert "jane.doe" not in text and "555" not in text and "000123" not in text and "DEMO-0042" not in text
+    text = redact(
+        "SMTP refused jane.doe@example.org, call +1 (555) 123-4567 about MRN 000123 / DEMO-0042"
+    )
+    assert (
+        "jane.doe" not in text
+        and "555" not in text
+        and "000123" not in text
+        and "DEMO-0042" not in text
+    )
     assert "[email]" in text and "[phone]" in text
 
 
 def test_it_keeps_ids_and_ordinary_text():
-    assert redact("Evaluated 120 episodes in 0.52 s (flag 17)") == "Evaluated 120 episodes in 0.52 s (flag 17)"
+    assert (
+        redact("Evaluated 120 episodes in 0.52 s (flag 17)")
+        == "Evaluated 120 episodes in 0.52 s (flag 17)"
+    )
 
 
 def test_the_logging_filter_rewrites_records_and_exceptions(caplog):

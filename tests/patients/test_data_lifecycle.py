@@ -22,7 +22,9 @@ def chronic_episode(patient):
     return EpisodeFactory(patient=patient, onset=dt.date.today() - dt.timedelta(days=200))
 
 
-def test_an_archived_episode_leaves_the_jobs_and_its_flags_resolve(chronic_episode, clinician_on_team):
+def test_an_archived_episode_leaves_the_jobs_and_its_flags_resolve(
+    chronic_episode, clinician_on_team
+):
     engine.evaluate_all_now()
     assert Flag.objects.filter(patient=chronic_episode.patient, status="open").exists()
 
@@ -35,14 +37,18 @@ def test_an_archived_episode_leaves_the_jobs_and_its_flags_resolve(chronic_episo
     assert AuditEvent.objects.filter(object_type="patients.episode", action="archive").count() == 1
 
 
-def test_an_archived_patient_leaves_the_caseload_but_keeps_its_records(chronic_episode, clinician_on_team):
+def test_an_archived_patient_leaves_the_caseload_but_keeps_its_records(
+    chronic_episode, clinician_on_team
+):
     AssessmentFactory(episode=chronic_episode)
     patient_archive(actor=clinician_on_team, patient=chronic_episode.patient)
 
     assert not patients_visible_to(clinician_on_team).filter(pk=chronic_episode.patient_id).exists()
-    assert patients_visible_to(clinician_on_team, include_archived=True).filter(
-        pk=chronic_episode.patient_id
-    ).exists()
+    assert (
+        patients_visible_to(clinician_on_team, include_archived=True)
+        .filter(pk=chronic_episode.patient_id)
+        .exists()
+    )
     assert chronic_episode.patient.assessments.count() == 1
     assert engine.evaluate_all_now().episodes == 0
 
