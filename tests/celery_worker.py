@@ -51,6 +51,7 @@ def celery_worker(
         "PYTHONUNBUFFERED": "1",
         **(extra_env or {}),
     }
+    Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
     log_path = Path(settings.VAR_DIR) / f"worker-{queue}.log"
     log = log_path.open("w")
     proc = subprocess.Popen(

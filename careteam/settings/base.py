@@ -16,6 +16,8 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 VAR_DIR = Path(env("CARETEAM_VAR_DIR", default=str(BASE_DIR / "var")))
+# Local state (SQLite database, broker folders, outbox, logs): created on first use.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = env("SECRET_KEY", default="")  # each environment sets its own (production: required)
 DEBUG = env.bool("DEBUG", default=False)
