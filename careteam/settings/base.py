@@ -16,8 +16,12 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 VAR_DIR = Path(env("CARETEAM_VAR_DIR", default=str(BASE_DIR / "var")))
-# Local state (SQLite database, broker folders, outbox, logs): created on first use.
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Local state (SQLite database, broker folders, outbox, logs): created when possible (a
+# production image may mount it read-only; nothing there needs it with PostgreSQL and Redis).
+try:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass
 
 SECRET_KEY = env("SECRET_KEY", default="")  # each environment sets its own (production: required)
 DEBUG = env.bool("DEBUG", default=False)
