@@ -6,6 +6,7 @@ an embedded setup: SQLite and Celery's filesystem broker, so a bare machine with
 """
 
 from datetime import timedelta
+import contextlib
 from pathlib import Path
 
 import environ
@@ -18,10 +19,8 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 VAR_DIR = Path(env("CARETEAM_VAR_DIR", default=str(BASE_DIR / "var")))
 # Local state (SQLite database, broker folders, outbox, logs): created when possible (a
 # production image may mount it read-only; nothing there needs it with PostgreSQL and Redis).
-try:
+with contextlib.suppress(OSError):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-except OSError:
-    pass
 
 SECRET_KEY = env("SECRET_KEY", default="")  # each environment sets its own (production: required)
 DEBUG = env.bool("DEBUG", default=False)
