@@ -5,8 +5,8 @@ django-environ; ``.env.example`` documents each variable. With nothing set, the 
 an embedded setup: SQLite and Celery's filesystem broker, so a bare machine with Python works.
 """
 
-from datetime import timedelta
 import contextlib
+from datetime import timedelta
 from pathlib import Path
 
 import environ
