@@ -206,3 +206,4 @@ def delete_queue(queue: str) -> None:
 
     client = redis.Redis.from_url(REDIS_URL)
     client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+    client.close()

@@ -442,12 +442,10 @@ def dispatch(count: int, concurrency: int, batch_size: int) -> dict[str, Any]:
     queue = f"bench-dispatch-{run}"
     port = free_port()
     # Only this run's rows are due: anything else pending (urgent-flag emails the rules
-    # raised) waits until after the measurement.
-    others = list(
-        OutboundMessage.objects.filter(status=MessageStatus.PENDING).values_list("pk", flat=True)
-    )
+    # raised) waits until after the measurement, then gets its own send_after back.
+    others = list(OutboundMessage.objects.filter(status=MessageStatus.PENDING).only("send_after"))
     later = timezone.now() + dt.timedelta(days=365)
-    OutboundMessage.objects.filter(pk__in=others).update(send_after=later)
+    OutboundMessage.objects.filter(pk__in=[m.pk for m in others]).update(send_after=later)
     ids = make_messages(count, run)
     mine = OutboundMessage.objects.filter(pk__in=ids)
     try:
@@ -466,7 +464,7 @@ def dispatch(count: int, concurrency: int, batch_size: int) -> dict[str, Any]:
             memory = tree_peak_rss_mib(worker.pid)
     finally:
         delete_queue(queue)
-        OutboundMessage.objects.filter(pk__in=others).update(send_after=timezone.now())
+        OutboundMessage.objects.bulk_update(others, ["send_after"], batch_size=1000)
     statuses = Counter(mine.values_list("status", flat=True))
     delivered = smtp.keys
     mine_keys = {f"bench:{run}:{i}" for i in range(count)}

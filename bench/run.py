@@ -38,6 +38,7 @@ from bench.common import (
     TMP,
     database_exists,
     database_url,
+    delete_queue,
     django_env,
     log,
     machine,
@@ -55,12 +56,17 @@ def step(db: str, name: str, *args: str) -> dict[str, Any]:
     """Run ``python -m bench.measure NAME`` on database ``db``; return its JSON result."""
     TMP.mkdir(parents=True, exist_ok=True)
     out = TMP / f"{db}-{name}-{os.getpid()}.json"
-    subprocess.run(  # noqa: S603 - our own interpreter and module
-        [PYTHON, "-m", "bench.measure", name, "--out", str(out), *args],
-        cwd=ROOT,
-        env=django_env(db),
-        check=True,
-    )
+    env = django_env(db)
+    try:
+        subprocess.run(  # noqa: S603 - our own interpreter and module
+            [PYTHON, "-m", "bench.measure", name, "--out", str(out), *args],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+    finally:
+        # Tasks the app enqueued meanwhile (e.g. the emails of urgent flags): nobody runs them.
+        delete_queue(env["CELERY_DEFAULT_QUEUE"])
     result: dict[str, Any] = json.loads(out.read_text())
     out.unlink()
     return result
@@ -109,7 +115,8 @@ def measure_web(db: str, prepare: dict[str, Any], repeats: int) -> dict[str, Any
         "server": "gunicorn careteam.wsgi, 1 sync worker, bench.settings (production, DEBUG off)",
         "requests_per_page": repeats,
     }
-    with gunicorn(django_env(db)) as (base, master):
+    env = django_env(db)
+    with gunicorn(env) as (base, master):
         session = login(base, prepare["bench_user"], prepare["bench_password"])
         for page, urls in pages.items():
             for url in urls[:WARMUP]:
@@ -133,6 +140,7 @@ def measure_web(db: str, prepare: dict[str, Any], repeats: int) -> dict[str, Any
             "megabytes": round(export["bytes"] / 1e6, 1),
         }
         result["peak_rss_after_export_mib"] = round(peak_rss_mib(worker), 1)
+    delete_queue(env["CELERY_DEFAULT_QUEUE"])
     return result
 
 

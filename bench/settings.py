@@ -19,7 +19,7 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 
 from careteam.settings.production import *  # noqa: F403
-from careteam.settings.production import BASE_DIR, MIDDLEWARE
+from careteam.settings.production import BASE_DIR, LOGGING, MIDDLEWARE
 
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
@@ -32,9 +32,5 @@ WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = BASE_DIR / "bench" / "tmp" / "static"  # empty: files come from the finders
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MIDDLEWARE = ["bench.timing.ServerTimingMiddleware", *MIDDLEWARE]
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-}
+# Production logging (with its patient-identifier redaction), warnings and errors only.
+LOGGING = {**LOGGING, "root": {**LOGGING["root"], "level": os.environ.get("LOG_LEVEL", "WARNING")}}

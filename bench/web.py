@@ -19,9 +19,16 @@ SERVER_TIMING = re.compile(r"app;dur=([0-9.]+)")
 
 @contextmanager
 def gunicorn(
-    env: dict[str, str], *, workers: int = 1, worker_class: str = "sync", threads: int = 1
+    env: dict[str, str],
+    *,
+    workers: int = 1,
+    worker_class: str = "sync",
+    threads: int = 1,
+    keep_alive: int = 2,
 ) -> Iterator[tuple[str, subprocess.Popen[Any]]]:
-    """Start ``gunicorn careteam.wsgi`` on a free port; yields (base URL, master process)."""
+    """Start ``gunicorn careteam.wsgi`` on a free port; yields (base URL, master process).
+
+    ``keep_alive``: seconds an idle connection stays open (gunicorn's default is 2)."""
     port = free_port()
     TMP.mkdir(parents=True, exist_ok=True)
     log_path = TMP / f"gunicorn-{port}.log"
@@ -42,6 +49,8 @@ def gunicorn(
                 str(threads),
                 "--timeout",
                 "300",
+                "--keep-alive",
+                str(keep_alive),
                 "--log-level",
                 "warning",
             ],

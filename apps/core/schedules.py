@@ -16,6 +16,7 @@ class PeriodicSpec:
     every_seconds: int | None = None
     crontab: str | None = None  # "minute hour day_of_month month_of_year day_of_week"
     description: str = ""
+    kwargs: str = "{}"  # JSON keyword arguments, set when the task is first created
 
 
 PERIODIC_TASKS: list[PeriodicSpec] = [
@@ -41,7 +42,9 @@ PERIODIC_TASKS: list[PeriodicSpec] = [
         name="Dispatch due messages",
         task="messaging.dispatch_due",
         every_seconds=60,
-        description="Reclaims stale claims and enqueues every due outbound message for sending.",
+        description="Reclaims stale claims and enqueues due messages in batches of 50, each sent "
+        "over one SMTP connection (docs/performance.md).",
+        kwargs='{"batch_size": 50}',
     ),
     PeriodicSpec(
         name="Escalate",
@@ -67,6 +70,7 @@ def ensure_periodic_tasks() -> list[str]:
         defaults: dict[str, object] = {"task": spec.task, "description": spec.description}
         existing = PeriodicTask.objects.filter(name=spec.name).first()
         if existing is None:
+            defaults["kwargs"] = spec.kwargs
             if spec.every_seconds is not None:
                 interval, _ = IntervalSchedule.objects.get_or_create(
                     every=spec.every_seconds, period=IntervalSchedule.SECONDS

@@ -24,13 +24,13 @@ from apps.audit.models import AuditEvent
 from apps.clinical.selectors import thresholds
 from apps.conferences.models import AgendaItem, CaseConference
 from apps.core.choices import Severity
-from apps.patients.models import Episode
+from apps.patients.models import Episode, Patient
 from apps.worklist.models import OPEN_TASK_STATUSES, Task, TaskSource, TaskStatus
 
 from .models import OPEN_FLAG_STATUSES, Flag, FlagStatus
 from .routing import TeamDirectory, task_fields
 from .rules import RULES, Outcome, Rule
-from .snapshot import EpisodeSnapshot, among, load_snapshots
+from .snapshot import EpisodeSnapshot, among, fast_timestamptz, load_snapshots
 
 logger = logging.getLogger(__name__)
 
@@ -133,12 +133,15 @@ def _reconcile(
     summary: EvaluationSummary,
 ) -> None:
     patient_ids = [s.patient_id for s in snaps]
-    existing = {
-        (f.patient_id, f.rule_code): f
-        for f in Flag.objects.filter(
-            among("patient_id", patient_ids), rule_code__in=codes, status__in=OPEN_FLAG_STATUSES
-        )
-    }
+    with fast_timestamptz():
+        existing = {
+            (f.patient_id, f.rule_code): f
+            for f in Flag.objects.filter(
+                among("patient_id", patient_ids),
+                rule_code__in=codes,
+                status__in=OPEN_FLAG_STATUSES,
+            )
+        }
     # Fingerprints of flags clinicians resolved: not raised again while unchanged.
     dismissed = set(
         Flag.objects.filter(
@@ -427,9 +430,13 @@ def _notify_urgent(
         return
     wanted = {f.pk: directory.recipients(s.team_id, o.route) for f, s, o in items if o.route}
     people = Clinician.objects.in_bulk({cid for ids in wanted.values() for cid in ids})
+    # The notices name the patient: read the patients in one query, not one per flag.
+    patients = Patient.objects.in_bulk({f.patient_id for f, _, _ in items if f.pk in wanted})
     for flag, _, _ in items:
         recipients = [people[cid] for cid in wanted.get(flag.pk, []) if cid in people]
         if recipients:
+            if flag.patient_id in patients:
+                flag.patient = patients[flag.patient_id]
             urgent_flag_notify(flag=flag, recipients=recipients)
 
 
