@@ -19,6 +19,7 @@ from apps.careplans.models import (
     PlanTemplate,
 )
 from apps.core.choices import Discipline, Severity
+from apps.core.ids import MAX_ID
 from apps.flags.models import OPEN_FLAG_STATUSES, Flag, FlagStatus
 from apps.medications.models import OPIOID_CLASSES, DrugClass, MedicationOrder
 from apps.messaging.models import MessageKind, Notification
@@ -33,8 +34,6 @@ from apps.patients.models import (
 )
 from apps.scheduling.models import Appointment, AppointmentKind, AppointmentStatus
 from apps.worklist.models import OPEN_TASK_STATUSES, Task, TaskPriority, TaskSource, TaskStatus
-
-from .ids import MAX_ID
 
 
 class IdFilter(filters.Filter):

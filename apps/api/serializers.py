@@ -32,6 +32,7 @@ from apps.careplans.models import (
     PlanTemplateIntervention,
 )
 from apps.core.choices import Discipline
+from apps.core.ids import parse_id
 from apps.flags.models import Flag
 from apps.medications.models import DrugClass, MedicationOrder, OpioidDrug
 from apps.messaging.models import Notification
@@ -40,8 +41,6 @@ from apps.patients.selectors import patients_visible_to, scoped_to_patients, tea
 from apps.scheduling.models import Appointment, AppointmentKind, AppointmentStatus
 from apps.teams.models import Team, TeamMembership
 from apps.worklist.models import Task, TaskPriority
-
-from .ids import parse_id
 
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2199, 12, 31)

@@ -41,6 +41,7 @@ from apps.careplans.services import (
     intervention_update,
     plan_template_apply,
 )
+from apps.core.ids import parse_id
 from apps.flags.models import Flag
 from apps.flags.selectors import flags_visible_to
 from apps.flags.services import flag_acknowledge, flag_resolve, flag_snooze
@@ -83,7 +84,6 @@ from . import filters as f
 from . import serializers as s
 from .authentication import TokenAuthentication
 from .exceptions import LockedOut, django_error_detail, remap_fields
-from .ids import parse_id
 from .renderers import FHIRJSONRenderer, NDJSONRenderer
 from .throttling import LoginRateThrottle
 

@@ -7,7 +7,8 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from apps.patients.selectors import _parse_id, patients_visible_to, teams_of
+from apps.core.ids import parse_id
+from apps.patients.selectors import patients_visible_to, teams_of
 from apps.worklist.models import Task
 
 from .models import AgendaItem, CaseConference, ConferenceInput, ConferenceStatus
@@ -33,7 +34,7 @@ def conference_list(user: Any) -> QuerySet[CaseConference]:
 
 
 def conference_get_for_user(user: Any, conference_id: Any) -> CaseConference:
-    pk = _parse_id(conference_id)
+    pk = parse_id(conference_id)
     if pk is None:
         raise Http404("No such conference.")
     try:
@@ -43,7 +44,7 @@ def conference_get_for_user(user: Any, conference_id: Any) -> CaseConference:
 
 
 def agenda_item_get_for_user(user: Any, item_id: Any) -> AgendaItem:
-    pk = _parse_id(item_id)
+    pk = parse_id(item_id)
     if pk is None:
         raise Http404("No such agenda item.")
     try:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import Http404
 
+from apps.core.ids import parse_id
 from apps.patients.selectors import patients_visible_to
 
 from .models import OPEN_FLAG_STATUSES, Flag
@@ -15,10 +16,9 @@ def flags_visible_to(user: Any):  # type: ignore[no-untyped-def]
 
 def flag_get_for_user(user: Any, flag_id: Any) -> Flag:
     """The flag if its patient is visible to ``user``; Http404 for missing and forbidden alike."""
-    try:
-        pk = int(flag_id)
-    except (TypeError, ValueError):
-        raise Http404("No such flag.") from None
+    pk = parse_id(flag_id)
+    if pk is None:
+        raise Http404("No such flag.")
     try:
         return flags_visible_to(user).select_related("patient").get(pk=pk)
     except Flag.DoesNotExist:

@@ -11,6 +11,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
+from apps.core.ids import parse_id
+
 from .models import Patient, PatientQuerySet
 
 M = TypeVar("M", bound=Model)
@@ -29,29 +31,13 @@ def patients_visible_to(user: Any, *, include_archived: bool = False) -> Patient
 
 def patient_get_for_user(user: Any, patient_id: Any, *, include_archived: bool = False) -> Patient:
     """The patient, if ``user`` may see it; ``Http404`` for missing and forbidden alike."""
-    pk = _parse_id(patient_id)
+    pk = parse_id(patient_id)
     if pk is None:
         raise Http404("No such patient.")
     try:
         return patients_visible_to(user, include_archived=include_archived).get(pk=pk)
     except Patient.DoesNotExist:
         raise Http404("No such patient.") from None
-
-
-def _parse_id(value: Any) -> int | None:
-    """A whole-number id from an int or its decimal text; None for anything else.
-
-    Stricter than ``int()``: ``3.7`` or ``True`` is not patient 3 or 1.
-    """
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        if text.isascii() and text.isdigit():
-            return int(text)
-    return None
 
 
 def teams_of(user: Any) -> Any:
@@ -80,7 +66,7 @@ def get_scoped_or_404(
     user: Any, queryset: QuerySet[M], object_id: Any, patient_path: str = "patient"
 ) -> M:
     """One row by id, if its patient is visible; Http404 for missing and forbidden alike."""
-    pk = _parse_id(object_id)
+    pk = parse_id(object_id)
     if pk is None:
         raise Http404("Not found.")
     try:

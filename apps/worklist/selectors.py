@@ -5,6 +5,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from apps.core.ids import parse_id
 from apps.patients.selectors import patients_visible_to, teams_of
 
 from .models import Task
@@ -17,10 +18,9 @@ def tasks_visible_to(user: Any) -> QuerySet[Task]:
 
 
 def task_get_for_user(user: Any, task_id: Any) -> Task:
-    try:
-        pk = int(task_id)
-    except (TypeError, ValueError):
-        raise Http404("No such task.") from None
+    pk = parse_id(task_id)
+    if pk is None:
+        raise Http404("No such task.")
     try:
         return tasks_visible_to(user).get(pk=pk)
     except Task.DoesNotExist:
