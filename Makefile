@@ -18,12 +18,21 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
+# axe-core (accessibility checks in the browser tests) from the npm registry, pinned, installed into
+# the virtualenv and served to Chromium by the tests from the local file (never a CDN).
+AXE_CORE_VERSION := 4.11.0
+AXE_JS := $(VENV)/node/axe-core-$(AXE_CORE_VERSION)/node_modules/axe-core/axe.min.js
 $(VENV)/.installed-dev: requirements-dev.txt requirements.txt | $(BIN)/python
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
 
+$(AXE_JS): | $(BIN)/python
+	npm install --silent --no-audit --no-fund --no-save \
+		--prefix $(VENV)/node/axe-core-$(AXE_CORE_VERSION) axe-core@$(AXE_CORE_VERSION)
+	ln -sfn $(abspath $@) $(VENV)/node/axe.min.js
+
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev $(AXE_JS)
 
 migrate: install
 	DJANGO_SETTINGS_MODULE=careteam.settings.local $(PY) manage.py migrate --noinput

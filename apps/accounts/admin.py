@@ -41,6 +41,9 @@ class ClinicianAdmin(AuditedAdminMixin, UserAdmin):  # type: ignore[type-arg]
     form = ClinicianChangeForm
     add_form = ClinicianCreationForm
     inlines = (ClinicianTeamMembershipInline,)
+    # Plain labelled multi-selects: Django's filter_horizontal widget puts aria-label on a bare
+    # <span> (axe-core "aria-prohibited-attr", serious).
+    filter_horizontal = ()
     list_display = (
         "username",
         "full_name",

@@ -19,6 +19,17 @@ from apps.patients.models import WorkStatus
 from .models import Assessment
 from .services import assessment_record, score_answers
 
+
+class BandFilter(admin.AllValuesFieldListFilter):
+    """Band values as recorded; instruments without bands (NRS, PEG) read "No band", not an empty
+    link (axe-core link-name)."""
+
+    def choices(self, changelist: Any) -> Any:
+        for choice in super().choices(changelist):
+            if not str(choice["display"]).strip():
+                choice = {**choice, "display": "No band"}
+            yield choice
+
 ANSWER_FORMATS = (
     'Raw answers as JSON. Pain NRS and sleep quality: {"value": 0-10}. '
     'PEG: {"pain": 0-10, "enjoyment": 0-10, "activity": 0-10}. '
@@ -72,7 +83,7 @@ class AssessmentAdmin(ServiceErrorsAdminMixin, ScopedModelAdmin, ScopedHistoryAd
         "reported_by",
         "recorded_by",
     )
-    list_filter = ("instrument", "band", "self_harm", "reported_by", "taken_at")
+    list_filter = ("instrument", ("band", BandFilter), "self_harm", "reported_by", "taken_at")
     search_fields = ("patient__mrn", "patient__first_name", "patient__last_name")
     list_select_related = ("patient", "recorded_by")
     autocomplete_fields = ("patient", "episode")

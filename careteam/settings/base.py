@@ -102,6 +102,10 @@ TEMPLATES = [
     },
 ]
 
+# Every form control gets an accessible name, admin inlines and split date-times included
+# (apps/core/forms.py).
+FORM_RENDERER = "apps.core.forms.FormRenderer"
+
 WSGI_APPLICATION = "careteam.wsgi.application"
 
 # --- Database -----------------------------------------------------------------------------------
