@@ -92,11 +92,49 @@ def test_caseload_and_patient_page_at_three_widths(browser, live_server, demo, s
         expect(rivera.get_by_text("Stalled recovery").first).to_be_visible()
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"caseload is {overflow}px wider than the {w}px viewport"
+        cut = page.evaluate(
+            "(() => { const s = document.querySelector('.caseload').closest('.table-scroll');"
+            " return s.scrollWidth - s.clientWidth; })()"
+        )
+        assert cut <= 0, f"{cut}px of the caseload table is cut off at {w}px"
+        # The worst flag's reason is readable text, not only a tooltip.
+        expect(rivera.get_by_text("No meaningful improvement").first).to_be_visible()
+        if width == "phone":
+            # A card per patient: name, worst flag with its reason, overdue-by, next appointment.
+            expect(rivera.locator("td.col-next")).to_be_visible()
+            expect(rivera.locator("td.col-next")).to_contain_text(":")
+            expect(rivera.locator("td.col-overdue")).to_be_visible()
+            assert rivera.bounding_box()["width"] <= w
         assert_no_serious_violations(page, base, label=f"caseload@{w}")
         page.screenshot(path=str(screenshots / f"caseload-{w}.png"), full_page=True)
 
         page.goto(f"{base}{reverse('dashboard:patient', args=[demo['patient'].pk])}")
         expect(page.get_by_role("heading", name="Elena Rivera", level=1)).to_be_visible()
+        # The header names the worst open flag; the sections come in the order a clinician reads.
+        expect(page.locator(".patient-header .worst-flag")).to_contain_text("Stalled recovery")
+        order = page.evaluate(
+            "[...document.querySelectorAll('main section[id]')].map(s => s.id)"
+            ".filter(i => ['flags','outcomes','medications','care-team','plan','timeline']"
+            ".includes(i))"
+        )
+        assert order == ["flags", "outcomes", "medications", "care-team", "plan", "timeline"]
+        expect(page.locator("#medications")).to_contain_text("MME/day")
+        # Charts readable: >= 360 px wide on desktop, axis labels >= 11 px as rendered.
+        charts = page.evaluate(
+            """[...document.querySelectorAll('svg.chart')].map(svg => {
+                const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+                const t = svg.querySelector('.chart-axis');
+                return {width: svg.getBoundingClientRect().width,
+                        label: parseFloat(getComputedStyle(t).fontSize) * scale};
+            })"""
+        )
+        assert charts, "no chart on the patient page"
+        for chart in charts:
+            assert chart["label"] >= 11, chart
+            if width != "phone":
+                assert chart["width"] >= 360, chart
+        # The timeline shows the latest 10 events; the rest are behind a disclosure.
+        assert page.locator("#timeline > ol.timeline > li").count() <= 10
         assert_no_serious_violations(page, base, label=f"patient@{w}")
         page.screenshot(path=str(screenshots / f"patient-{w}.png"), full_page=True)
     finally:
