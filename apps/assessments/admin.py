@@ -30,6 +30,7 @@ class BandFilter(admin.AllValuesFieldListFilter):
                 choice = {**choice, "display": "No band"}
             yield choice
 
+
 ANSWER_FORMATS = (
     'Raw answers as JSON. Pain NRS and sleep quality: {"value": 0-10}. '
     'PEG: {"pain": 0-10, "enjoyment": 0-10, "activity": 0-10}. '
