@@ -46,8 +46,10 @@ run: demo
 	@echo "  CareTeam is starting at http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"
 	@echo "  Demo logins are listed above. Press Ctrl-C to stop the web server, worker and beat."
 	@echo ""
-	DJANGO_SETTINGS_MODULE=careteam.settings.local HOST=$(HOST) PORT=$(PORT) \
-		PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -f Procfile.dev
+	@# exec: the runner replaces the shell, so Ctrl-C ends in its calm stop (exit 0), not in
+	@# "make: *** Interrupt" from a shell killed by the signal. careteam/devrun.py.
+	exec env DJANGO_SETTINGS_MODULE=careteam.settings.local HOST=$(HOST) PORT=$(PORT) \
+		PATH="$(abspath $(BIN)):$$PATH" $(PY) -m careteam.devrun Procfile.dev
 
 ## test: lint, type checks, migrations in step with models, then the whole pytest suite.
 test: install-dev lint typecheck
