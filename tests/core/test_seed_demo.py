@@ -2,12 +2,14 @@
 rule has at least one patient that shows it (checked here with plain ORM queries)."""
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Callable
 from decimal import Decimal
 from io import StringIO
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -601,3 +603,52 @@ def test_evaluate_rules_on_the_demo_flags_every_rule_and_a_second_run_changes_no
     total = next(r for r in second.getvalue().splitlines() if r.startswith("total")).split()
     assert total[1:4] == ["0", "0", "0"]  # nothing raised, updated or resolved
     assert list(Flag.objects.order_by("pk").values()) == flags
+
+
+# --- messages: both channels within the first minutes, quiet hours respected ------------------
+
+# The first planning run at every hour of the day: now, now + 2 h, ... now + 22 h.
+HOURS_LATER = range(0, 24, 2)
+
+
+@pytest.fixture
+def first_planning_run(seeded, request):
+    """The patient messages the first planning run creates (what the worker does as `make run`
+    starts) ``request.param`` hours after seeding, and that moment."""
+    from apps.messaging import services
+    from apps.messaging.models import OutboundMessage
+
+    now = timezone.now() + dt.timedelta(hours=request.param)
+    with time_machine.travel(now, tick=False):
+        services.plan_appointment_reminders(now)
+        services.plan_checkins(now)
+    planned = OutboundMessage.objects.filter(patient__isnull=False).exclude(kind="escalation")
+    return now, list(planned.select_related("patient"))
+
+
+@pytest.mark.parametrize("first_planning_run", HOURS_LATER, indirect=True)
+def test_the_first_planning_run_gives_a_patient_email_and_an_sms_due_at_once(first_planning_run):
+    """Whatever the hour, a reminder lands in var/outbox/ and one in var/sms/ within minutes."""
+    from apps.patients.models import Channel
+
+    now, planned = first_planning_run
+    due_soon = {m.channel for m in planned if m.send_after <= now + dt.timedelta(minutes=5)}
+    assert {Channel.EMAIL, Channel.SMS} <= due_soon
+
+
+@pytest.mark.parametrize("first_planning_run", HOURS_LATER, indirect=True)
+def test_no_demo_message_is_due_inside_the_patients_quiet_hours(first_planning_run):
+    from apps.messaging.quiet_hours import quiet_hours_end
+
+    _, planned = first_planning_run
+    with_quiet_hours = [m for m in planned if m.patient.quiet_hours_start is not None]
+    assert any(m.channel == "sms" for m in with_quiet_hours), "an SMS patient with quiet hours"
+    for message in with_quiet_hours:
+        p = message.patient
+        moved = quiet_hours_end(
+            start=p.quiet_hours_start,
+            end=p.quiet_hours_end,
+            zone=zoneinfo.ZoneInfo(p.timezone),
+            when=message.send_after,
+        )
+        assert moved is None, f"{message.kind} to {p.mrn} due {message.send_after}, in quiet hours"
