@@ -32,19 +32,32 @@ def _n(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+SPARK_DIRECTIONS = {
+    # direction -> (arrow of the score's movement, words for the title); lower is better.
+    "better": ("↓", "improved meaningfully since baseline"),
+    "worse": ("↑", "worse by a meaningful amount since baseline"),
+    "same": ("→", "no meaningful change since baseline"),
+}
+
+
 def sparkline(
     values: Sequence[float],
     *,
     low: float,
     high: float,
     label: str,
+    baseline: float | None = None,
+    direction: str | None = None,
     width: int = 52,
     height: int = 20,
 ) -> SafeString:
     """A tiny trend line of ``values`` (oldest first) on a fixed ``low``..``high`` scale.
 
     The scale is the instrument's range, so slopes are comparable between patients. The
-    ``<title>`` reads out the values, e.g. "Pain NRS trend, oldest to latest: 8, 7, 7, 6".
+    episode's ``baseline`` is a dashed line; the last point and an arrow after the chart take the
+    colour of the ``direction`` of change ("better", "worse", "same"). The ``<title>`` reads out
+    the values and the change, e.g. "Pain NRS trend, oldest to latest: 8, 7, 7, 6; baseline 8;
+    no meaningful change since baseline".
     """
     if not values:
         return mark_safe("")
@@ -61,17 +74,38 @@ def sparkline(
     path = " ".join(f"{_n(px)},{_n(py)}" for px, py in points)
     last_x, last_y = points[-1]
     title = f"{label} trend, oldest to latest: " + ", ".join(fmt(v) for v in values)
-    return format_html(
+    base_line = mark_safe("")
+    if baseline is not None:
+        title += f"; baseline {fmt(baseline)}"
+        base_line = format_html(
+            '<line class="spark-base" x1="0" y1="{y}" x2="{w}" y2="{y}"/>',
+            y=_n(y(baseline)),
+            w=width,
+        )
+    arrow, words = SPARK_DIRECTIONS.get(direction or "", ("", ""))
+    if words:
+        title += f"; {words}"
+    svg = format_html(
         '<svg class="spark" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
-        'focusable="false"><title>{title}</title>'
+        'focusable="false"><title>{title}</title>{base}'
         '<polyline class="spark-line" points="{path}"/>'
-        '<circle class="spark-dot" cx="{cx}" cy="{cy}" r="2.4"/></svg>',
+        '<circle class="spark-dot{dot}" cx="{cx}" cy="{cy}" r="2.4"/></svg>',
         w=width,
         h=height,
         title=title,
+        base=base_line,
         path=path,
+        dot=f" spark-{direction}" if words else "",
         cx=_n(last_x),
         cy=_n(last_y),
+    )
+    if not words:
+        return svg
+    return format_html(
+        '{svg}<span class="spark-arrow spark-{d}" aria-hidden="true">{arrow}</span>',
+        svg=svg,
+        d=direction,
+        arrow=arrow,
     )
 
 

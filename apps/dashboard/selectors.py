@@ -48,6 +48,7 @@ from apps.careplans.models import (
     InterventionKind,
     PlanTemplate,
 )
+from apps.clinical import scoring
 from apps.clinical.selectors import thresholds as clinical_thresholds
 from apps.core.choices import SEVERITY_RANK, Discipline, Severity
 from apps.core.dates import clinic_today
@@ -511,7 +512,7 @@ def caseload(user: Any, f: CaseloadFilters, *, per_page: int = CASELOAD_PAGE_SIZ
     page = Paginator(rows, per_page).get_page(f.page)
     page_rows = _page_rows(user, [r.patient_id for r in page.object_list], today, now, t, labels)
     page.object_list = page_rows
-    _attach_sparks(page_rows, today)
+    _attach_sparks(page_rows, today, t)
     return Caseload(
         page=page,
         rows=page_rows,
@@ -563,39 +564,71 @@ def _page_rows(
     return [by_id[pid] for pid in ids if pid in by_id]
 
 
-def _attach_sparks(rows: list[CaseloadRow], today: dt.date) -> None:
+def _attach_sparks(rows: list[CaseloadRow], today: dt.date, t: Any) -> None:
+    """Each page row's sparklines: the last ``SPARK_POINTS`` scores of this episode, with its
+    baseline (the episode's first score) drawn as a dashed line and the direction of change
+    from baseline to latest by the meaningful-change rule (CLINICAL.md "Meaningful change")."""
     if not rows:
         return
     by_id = {r.patient_id: r for r in rows}
     onsets = {r.patient_id: today - dt.timedelta(days=r.day) for r in rows if r.day is not None}
     series: dict[tuple[int, str], list[float]] = defaultdict(list)
+    baselines: dict[tuple[int, str], float] = {}
     if onsets:
+        since_onset = Q()
+        for pid, onset in onsets.items():
+            since_onset |= Q(patient_id=pid, taken_at__gte=_start_of_day(onset))
         recent = (
-            Assessment.objects.filter(
-                patient_id__in=list(onsets),
-                instrument__in=OUTCOMES,
-                score__isnull=False,
-                taken_at__gte=_start_of_day(min(onsets.values())),
-            )
+            Assessment.objects.filter(since_onset, instrument__in=OUTCOMES, score__isnull=False)
             .annotate(
                 rn=Window(
                     RowNumber(),
                     partition_by=[F("patient_id"), F("instrument")],
                     order_by=[F("taken_at").desc(), F("pk").desc()],
-                )
+                ),
+                first=Window(
+                    RowNumber(),
+                    partition_by=[F("patient_id"), F("instrument")],
+                    order_by=[F("taken_at").asc(), F("pk").asc()],
+                ),
             )
-            .filter(rn__lte=SPARK_POINTS)
+            .filter(Q(rn__lte=SPARK_POINTS) | Q(first=1))
             .order_by("patient_id", "instrument", "taken_at", "pk")
-            .values_list("patient_id", "instrument", "taken_at", "score")
+            .values_list("patient_id", "instrument", "taken_at", "score", "rn", "first")
         )
-        for pid, instrument, taken_at, score in recent:
-            if _local_date(taken_at) >= onsets[pid]:
+        for pid, instrument, taken_at, score, rn, first in recent:
+            if _local_date(taken_at) < onsets[pid]:
+                continue  # same calendar day in UTC, the day before the onset locally
+            if first == 1:
+                baselines[(pid, instrument)] = float(score or 0)
+            if rn <= SPARK_POINTS:
                 series[(pid, instrument)].append(float(score or 0))
     for (pid, instrument), values in series.items():
         low, high = OUTCOME_RANGE[instrument]
+        baseline = baselines.get((pid, instrument))
         by_id[pid].sparks[instrument] = charts.sparkline(
-            values, low=low, high=high, label=INSTRUMENT_LABELS[instrument]
+            values,
+            low=low,
+            high=high,
+            label=INSTRUMENT_LABELS[instrument],
+            baseline=baseline,
+            direction=_direction(instrument, baseline, values[-1], t),
         )
+
+
+def _direction(instrument: str, baseline: float | None, latest: float, t: Any) -> str | None:
+    """ "better" / "worse" / "same" from baseline to latest (lower is better), or None."""
+    if baseline is None:
+        return None
+    rule = change_thresholds(instrument, t)
+    try:
+        if scoring.is_meaningful_improvement(instrument, baseline, latest, **rule):
+            return "better"
+        if scoring.is_meaningful_worsening(instrument, baseline, latest, **rule):
+            return "worse"
+    except ValueError:
+        return None
+    return "same"
 
 
 # --------------------------------------------------------------------------------------------

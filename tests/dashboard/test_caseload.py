@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.assessments.services import assessment_record
 from apps.core.dates import clinic_today
@@ -51,6 +52,44 @@ def test_shows_the_users_patients_and_not_other_teams(
     assert "Stalled recovery" in html and "sev-warning" in html
     assert "overdue by 4 days" in html  # the open task due 4 days ago
     assert "<caption" in html and 'scope="col"' in html
+
+
+def test_the_sparkline_shows_the_episode_baseline_and_the_direction_of_change(
+    logged_in, team, clinician_on_team
+):
+    """Ten pain scores, 8 at the episode's start falling to 4: the sparkline keeps the last
+    eight points but its dashed baseline is the first score (8), and it says "improved"."""
+    patient = PatientFactory(team=team, last_name="Improving")
+    EpisodeFactory(patient=patient, onset=clinic_today() - dt.timedelta(days=40))
+    start = timezone.now() - dt.timedelta(days=30)
+    for i, pain in enumerate([8, 8, 7, 7, 6, 6, 5, 5, 4, 4]):
+        assessment_record(
+            actor=clinician_on_team,
+            patient=patient,
+            instrument="nrs",
+            answers={"value": pain},
+            taken_at=start + dt.timedelta(days=3 * i),
+        )
+    stalled = PatientFactory(team=team, last_name="Stalled")
+    EpisodeFactory(patient=stalled, onset=clinic_today() - dt.timedelta(days=40))
+    for i, pain in enumerate([6, 6, 5]):
+        assessment_record(
+            actor=clinician_on_team,
+            patient=stalled,
+            instrument="nrs",
+            answers={"value": pain},
+            taken_at=start + dt.timedelta(days=7 * i),
+        )
+
+    html = logged_in.get(URL).content.decode()
+
+    assert (
+        "Pain NRS trend, oldest to latest: 7, 7, 6, 6, 5, 5, 4, 4; baseline 8; "
+        "improved meaningfully since baseline" in html
+    )
+    assert "Pain NRS trend, oldest to latest: 6, 6, 5; baseline 6; no meaningful change" in html
+    assert html.count('class="spark-base"') == 2
+    assert 'class="spark-arrow spark-better"' in html and 'class="spark-arrow spark-same"' in html
 
 
 def test_severity_is_shown_by_text_and_icon(logged_in, team, clinician_on_team):

@@ -79,3 +79,23 @@ def test_admin_thresholds_move_the_band():
     t = DEFAULTS | {"mcid_nrs_points": Decimal("3"), "mcid_percent": Decimal("50")}
     assert improvement_line("nrs", Fraction(8), t) == Fraction(5)
     assert improvement_line("nrs", Fraction(0), DEFAULTS) is None
+
+
+def test_sparkline_draws_the_baseline_and_names_the_direction():
+    svg = str(
+        charts.sparkline(
+            [6, 5, 4], low=0, high=10, label="Pain NRS", baseline=8, direction="better"
+        )
+    )
+    # The baseline 8 of 0..10 on a 20 px high chart with 3 px padding: y = 20 - 3 - 0.8 * 14.
+    assert '<line class="spark-base" x1="0" y1="5.8" x2="52" y2="5.8"/>' in svg
+    assert "<title>Pain NRS trend, oldest to latest: 6, 5, 4; baseline 8; improved " in svg
+    assert 'class="spark-dot spark-better"' in svg
+    assert '<span class="spark-arrow spark-better" aria-hidden="true">↓</span>' in svg
+
+
+def test_sparkline_says_worse_and_no_change_too():
+    worse = str(charts.sparkline([5, 8], low=0, high=10, label="x", baseline=5, direction="worse"))
+    assert "worse by a meaningful amount since baseline" in worse and "↑" in worse
+    same = str(charts.sparkline([5, 5], low=0, high=10, label="x", baseline=5, direction="same"))
+    assert "no meaningful change since baseline" in same and "→" in same
