@@ -2,6 +2,7 @@
 apps.clinical.scoring (the only place scores are computed), store both."""
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -45,6 +46,50 @@ def _require(answers: Any, *keys: str) -> dict[str, Any]:
     return answers
 
 
+class IncompleteAnswers(ValueError):
+    """Too few items answered to store the instrument (CLINICAL.md "Policies").
+
+    ``missing`` names the unanswered items that must be answered, 1-based, so a form can show
+    an error beside each of them; the message names them for an API client.
+    """
+
+    def __init__(self, message: str, missing: Sequence[int]) -> None:
+        super().__init__(message)
+        self.missing = list(missing)
+
+
+def _numbers(numbers: Sequence[int]) -> str:
+    return ", ".join(str(n) for n in numbers)
+
+
+def _require_enough_answered(instrument: str, values: Any) -> None:
+    """No instrument is stored with fewer answered items than CLINICAL.md allows:
+
+    - ODI: scored only with at least 8 of the 10 sections answered, so at least 8;
+    - PHQ-9: at most 2 items missing (the total is prorated). Item 9 (thoughts of self-harm)
+      may be among them only as CLINICAL.md says: never imputed, the finding is "unknown" and
+      raises the self-harm flag. The clinician form asks for it explicitly (an answer or "left
+      blank by the patient"), never by default.
+
+    Every other instrument needs every item (checked by its scoring function).
+    """
+    if not isinstance(values, list | tuple):
+        return  # the scoring function names the shape it needs
+    missing = [n for n, v in enumerate(values, start=1) if v is None or v == ""]
+    if instrument == Instrument.ODI and len(values) == 10 and len(missing) > 2:
+        raise IncompleteAnswers(
+            f"The ODI needs at least 8 of its 10 sections answered; {10 - len(missing)} "
+            f"answered (sections {_numbers(missing)} unanswered).",
+            missing,
+        )
+    if instrument == Instrument.PHQ9 and len(values) == 9 and len(missing) > 2:
+        raise IncompleteAnswers(
+            f"The PHQ-9 needs at least 7 of its 9 items answered; {9 - len(missing)} "
+            f"answered (items {_numbers(missing)} unanswered).",
+            missing,
+        )
+
+
 def score_answers(instrument: str, answers: Any) -> Scored:
     """Validate ``answers`` for ``instrument`` and compute its scores. Raises ValueError."""
     if instrument == Instrument.NRS:
@@ -59,6 +104,7 @@ def score_answers(instrument: str, answers: Any) -> Scored:
         return Scored(dict(a), score=_dec(peg))
     if instrument == Instrument.ODI:
         a = _require(answers, "sections")
+        _require_enough_answered(instrument, a["sections"])
         odi = scoring.score_odi(a["sections"])
         return Scored(
             {"sections": list(a["sections"])}, score=_dec(odi.percent), band=odi.band or ""
@@ -74,6 +120,7 @@ def score_answers(instrument: str, answers: Any) -> Scored:
         )
     if instrument == Instrument.PHQ9:
         a = _require(answers, "items")
+        _require_enough_answered(instrument, a["items"])
         phq = scoring.score_phq9(a["items"])
         return Scored(
             {"items": list(a["items"])},
@@ -108,10 +155,16 @@ def assessment_record(
 ) -> Assessment:
     """Validate and score the answers, save the assessment, audit it.
 
-    Bad answers raise ``ValidationError({"answers": ...})`` with the scoring module's message.
+    Bad answers raise ``ValidationError({"answers": ...})`` with the scoring module's message;
+    too few answered items (``IncompleteAnswers``) too, with ``.missing`` item numbers kept on
+    the error so a form can mark each unanswered field.
     """
     try:
         scored = score_answers(instrument, answers)
+    except IncompleteAnswers as exc:
+        error = ValidationError({"answers": str(exc)})
+        error.missing = exc.missing  # type: ignore[attr-defined]
+        raise error from exc
     except ValueError as exc:
         raise ValidationError({"answers": str(exc)}) from exc
     taken_at = taken_at or timezone.now()

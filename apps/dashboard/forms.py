@@ -139,6 +139,7 @@ PHQ_GAD_ANSWERS = [
     ("2", "2 — More than half the days"),
     ("3", "3 — Nearly every day"),
 ]
+PHQ9_ITEM9_BLANK = "blank"
 PHQ9_ITEMS = (
     "Little interest or pleasure in doing things",
     "Feeling down, depressed, or hopeless",
@@ -219,6 +220,10 @@ class AssessmentForm(forms.Form):
     def answers(self) -> dict[str, Any]:
         raise NotImplementedError
 
+    def item_field(self, number: int) -> str:
+        """The form field of item ``number`` (1-based), where an error about it goes."""
+        return f"section_{number}" if self.instrument == Instrument.ODI else f"item_{number}"
+
 
 class NrsForm(AssessmentForm):
     instrument = Instrument.NRS
@@ -273,8 +278,7 @@ class OdiForm(AssessmentForm):
     title = "Oswestry Disability Index (ODI v2.1a)"
     intro = (
         "Enter each section's score, 0–5, from the patient's licensed ODI form. Sections are "
-        "labelled by topic only. The ODI is scored when at least 8 of the 10 sections are "
-        "answered."
+        "labelled by topic only. At least 8 of the 10 sections must be answered."
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -287,14 +291,6 @@ class OdiForm(AssessmentForm):
                 required=False,
                 empty_value=None,
             )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if all(data.get(f"section_{i}") is None for i in range(1, 11)) and not any(
-            f"section_{i}" in self.errors for i in range(1, 11)
-        ):
-            raise ValidationError("Enter the scores of the sections answered.")
-        return data
 
     def answers(self) -> dict[str, Any]:
         return {"sections": [self.cleaned_data.get(f"section_{i}") for i in range(1, 11)]}
@@ -337,8 +333,9 @@ class Phq9Form(AssessmentForm):
     title = "PHQ-9"
     intro = (
         "Over the last 2 weeks, how often has the patient been bothered by any of the "
-        "following problems? With one or two items missing the total is prorated; item 9 is "
-        "never imputed."
+        "following problems? At least 7 of the 9 items must be answered (with one or two "
+        "missing the total is prorated). Item 9 is never imputed: choose its answer, or that "
+        "the patient left it blank."
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -351,6 +348,21 @@ class Phq9Form(AssessmentForm):
                 required=False,
                 empty_value=None,
             )
+        # Item 9 feeds the safety check and is never imputed: it is never left blank by
+        # default. "Left blank by the patient" is a deliberate answer (finding "unknown",
+        # which raises the self-harm flag so someone asks).
+        self.fields["item_9"] = forms.TypedChoiceField(
+            label=f"9. {PHQ9_ITEMS[8]}",
+            choices=[
+                ("", "— choose"),
+                *PHQ_GAD_ANSWERS[1:],
+                (PHQ9_ITEM9_BLANK, "Left blank by the patient (self-harm risk unknown)"),
+            ],
+            coerce=lambda v: None if v == PHQ9_ITEM9_BLANK else int(v),
+            error_messages={
+                "required": "Choose the answer to item 9, or that the patient left it blank."
+            },
+        )
 
     def answers(self) -> dict[str, Any]:
         return {"items": [self.cleaned_data.get(f"item_{i}") for i in range(1, 10)]}

@@ -94,6 +94,23 @@ def build_rich_patient(
             reported_by=reported_by,
         )
 
+    def legacy(instrument: str, answers: dict[str, Any], days_ago: int) -> Any:
+        """A row without a total, stored before incomplete instruments were refused (or
+        imported): the export must still describe it (no value, a data-absent reason)."""
+        from apps.assessments.models import Assessment
+
+        return Assessment.objects.create(
+            patient=patient,
+            episode=episode,
+            instrument=instrument,
+            answers=answers,
+            score=None,
+            band="",
+            self_harm="no" if instrument == "phq9" else "",
+            taken_at=_at(days_ago),
+            recorded_by=doctor,
+        )
+
     # Baselines, before the plan starts (60 days ago).
     record("nrs", {"value": 8}, 62)
     record("peg", {"pain": 7, "enjoyment": 7, "activity": 7}, 62)
@@ -120,9 +137,9 @@ def build_rich_patient(
     record("nrs", {"value": 5}, 20, reported_by="patient")
     record("peg", {"pain": 4, "enjoyment": 4, "activity": 4}, 10, reported_by="patient")
     record("odi", {"sections": [4, 3, 4, 3, 4, 3, 3, 2, 3, 3]}, 10)
-    record("odi", {"sections": [1, None, None, 1, None, 1, 1, None, 1, 1]}, 9)  # unscorable
+    legacy("odi", {"sections": [1, None, None, 1, None, 1, 1, None, 1, 1]}, 9)  # unscorable
     record("phq9", {"items": [1, 1, 1, 1, 1, 0, 0, 0, None]}, 10)
-    record("phq9", {"items": [None, None, None, 1, 1, 0, 0, 0, 0]}, 8)  # no total
+    legacy("phq9", {"items": [None, None, None, 1, 1, 0, 0, 0, 0]}, 8)  # no total
     record("gad7", {"items": [1, 1, 1, 1, 0, 0, 0]}, 10)
     record("sleep", {"value": 6}, 10, reported_by="patient")
     record("start_back", {"agree": [False] * 8, "bothersomeness": "not_at_all"}, 10)

@@ -82,6 +82,14 @@ def test_scores_cannot_be_typed_in(on_team, episode):
         ({"instrument": "odi", "answers": {"sections": [1, 2]}}, "answers"),
         ({"instrument": "peg", "answers": {"pain": 1}}, "answers"),
         ({"instrument": "gad7", "answers": {"items": [1, 1, 1, 1, 1, 1, None]}}, "answers"),
+        # Incomplete instruments (CLINICAL.md): a blank PHQ-9, three PHQ-9 items missing,
+        # an ODI with 7 of 10 sections.
+        ({"instrument": "phq9", "answers": {"items": [None] * 9}}, "answers"),
+        (
+            {"instrument": "phq9", "answers": {"items": [1, None, None, None, 1, 1, 1, 1, 1]}},
+            "answers",
+        ),
+        ({"instrument": "odi", "answers": {"sections": [1] * 7 + [None] * 3}}, "answers"),
         (
             {"instrument": "start_back", "answers": {"agree": [1] * 8, "bothersomeness": "lots"}},
             "answers",

@@ -225,25 +225,70 @@ def test_the_start_back_subscale_is_the_psychosocial_items(clinician_on_team, pa
     )
 
 
-def test_an_odi_with_too_few_sections_is_kept_without_a_score(clinician_on_team, patient):
-    assessment = _record(
+# --- Incomplete instruments are refused (CLINICAL.md "Policies") ------------------------------
+
+
+def _refused(actor, patient, instrument, answers):
+    with pytest.raises(ValidationError) as caught:
+        assessment_record(actor=actor, patient=patient, instrument=instrument, answers=answers)
+    return caught.value
+
+
+def test_an_odi_with_fewer_than_8_sections_answered_is_refused(clinician_on_team, patient):
+    error = _refused(
         clinician_on_team, patient, "odi", {"sections": [1, 1, 1, 1, 1, 1, 1, None, None, None]}
     )
 
-    assert assessment.score is None
-    assert assessment.band == ""
-    assert assessment.answers["sections"][7:] == [None, None, None]
+    assert error.message_dict["answers"] == [
+        "The ODI needs at least 8 of its 10 sections answered; 7 answered "
+        "(sections 8, 9, 10 unanswered)."
+    ]
+    assert error.missing == [8, 9, 10]
+    assert not Assessment.objects.exists()
 
 
-def test_a_phq9_with_three_missing_items_has_no_total_but_keeps_the_safety_answer(
+def test_an_odi_with_8_sections_answered_is_scored(clinician_on_team, patient):
+    assessment = _record(
+        clinician_on_team, patient, "odi", {"sections": [1, 1, 1, 1, 1, 1, 1, 1, None, None]}
+    )
+
+    assert assessment.score == Decimal("20")  # 8 of 40 points, exact
+
+
+def test_a_blank_phq9_is_refused_and_raises_no_safety_flag_task_or_notice(
     clinician_on_team, patient
 ):
-    assessment = _record(
+    """The defect: a PHQ-9 with no answers was saved, replaced the trend and raised a
+    self-harm warning with a task and a notice."""
+    from apps.flags.models import Flag
+    from apps.messaging.models import Notification
+    from apps.worklist.models import Task
+
+    error = _refused(clinician_on_team, patient, "phq9", {"items": [None] * 9})
+
+    assert "at least 7 of its 9 items answered; 0 answered" in error.message_dict["answers"][0]
+    assert error.missing == list(range(1, 10))
+    assert not Assessment.objects.exists()
+    assert not Flag.objects.exists() and not Task.objects.exists()
+    assert not Notification.objects.exists()
+
+
+def test_a_phq9_with_three_missing_items_is_refused(clinician_on_team, patient):
+    error = _refused(
         clinician_on_team, patient, "phq9", {"items": [1, None, None, None, 1, 1, 1, 1, 1]}
     )
 
-    assert assessment.score is None
-    assert assessment.self_harm == "yes"
+    assert error.missing == [2, 3, 4]
+    assert not Assessment.objects.exists()
+
+
+def test_a_phq9_with_two_missing_items_is_prorated(clinician_on_team, patient):
+    assessment = _record(
+        clinician_on_team, patient, "phq9", {"items": [1, None, None, 1, 1, 1, 1, 1, 0]}
+    )
+
+    assert assessment.score == Decimal("7.7143")  # 6 x 9 / 7, kept to four places
+    assert assessment.self_harm == "no"
 
 
 # --- Bad answers -------------------------------------------------------------------------------

@@ -92,8 +92,9 @@ def test_start_back_by_item_number(logged_in, patient):
     assert (a.score, a.subscore, a.band) == (4, 4, "high")
 
 
-def test_phq9_with_item_9_missing_is_unknown(logged_in, patient):
-    items = {f"item_{i}": v for i, v in enumerate([2, 2, 2, 2, 1, 1, 1, 1, ""], start=1)}
+def test_phq9_with_item_9_left_blank_by_the_patient_is_unknown(logged_in, patient):
+    """Item 9 is never blank by default: "left blank by the patient" is chosen explicitly."""
+    items = {f"item_{i}": v for i, v in enumerate([2, 2, 2, 2, 1, 1, 1, 1, "blank"], start=1)}
     response = post(logged_in, patient, "phq9", **items)
     assert response.status_code == 302
     a = Assessment.objects.get()
@@ -153,7 +154,49 @@ def test_a_service_error_maps_onto_the_form(logged_in, patient):
 def test_odi_with_nothing_answered_is_refused(logged_in, patient):
     response = post(logged_in, patient, "odi")
     assert response.status_code == 200
-    assert "Enter the scores of the sections answered." in response.content.decode()
+    assert "The ODI needs at least 8 of its 10 sections answered; 0 answered" in (
+        response.content.decode()
+    )
+    assert not Assessment.objects.exists()
+
+
+def test_odi_with_seven_sections_marks_each_unanswered_section(logged_in, patient):
+    response = post(logged_in, patient, "odi", **{f"section_{i}": 2 for i in range(1, 8)})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    for i in (8, 9, 10):
+        assert f'id="id_section_{i}_error"' in html
+    assert 'id="id_section_7_error"' not in html
+    assert 'value="2" selected' in html  # what was typed is kept
+    assert not Assessment.objects.exists()
+
+
+def test_a_blank_phq9_is_refused_beside_the_fields_and_nothing_is_raised(logged_in, patient):
+    """The defect: an empty PHQ-9 said "PHQ-9 recorded", replaced the trend and raised a
+    self-harm warning with a task and a notice."""
+    from apps.flags.models import Flag
+    from apps.messaging.models import Notification
+    from apps.worklist.models import Task
+
+    response = post(logged_in, patient, "phq9")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "PHQ-9 recorded" not in html
+    assert 'id="id_item_9_error"' in html and "or that the patient left it blank" in html
+    assert not Assessment.objects.exists()
+    assert not (Flag.objects.exists() or Task.objects.exists() or Notification.objects.exists())
+
+
+def test_a_phq9_with_three_items_unanswered_is_refused_beside_them(logged_in, patient):
+    answers = {f"item_{i}": 1 for i in (1, 5, 6, 7, 8)}
+    response = post(logged_in, patient, "phq9", item_9=0, **answers)
+
+    html = response.content.decode()
+    assert "at least 7 of its 9 items answered; 6 answered (items 2, 3, 4 unanswered)" in html
+    for i in (2, 3, 4):
+        assert f'id="id_item_{i}_error"' in html
     assert not Assessment.objects.exists()
 
 

@@ -95,11 +95,13 @@ def assessment_new(request: HttpRequest, patient_id: int, instrument: str) -> Ht
             )
         except ValidationError as exc:
             apply_service_error(form, exc, {"answers": "__all__"})
+            for number in getattr(exc, "missing", []):
+                field = form.item_field(number)
+                if field in form.fields:
+                    form.add_error(field, "Answer this item.")
         else:
             result = f": {fmt(float(assessment.score))}" if assessment.score is not None else ""
             band = f" ({assessment.band.replace('-', ' ')})" if assessment.band else ""
-            if assessment.instrument == "odi" and assessment.score is None:
-                result = " without a score (fewer than 8 sections answered)"
             messages.success(
                 request, f"{assessment.get_instrument_display()} recorded{result}{band}."
             )

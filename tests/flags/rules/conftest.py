@@ -152,6 +152,21 @@ class Clinic:
     def odi(self, episode: Episode, sections: list[int | None], *, on: dt.date) -> Any:
         return self.record(episode, "odi", {"sections": sections}, on=on)
 
+    def unscored_odi(self, episode: Episode, sections: list[int | None], *, on: dt.date) -> Any:
+        """An ODI row without a score: fewer than 8 sections, stored before incomplete
+        instruments were refused (or imported). The service no longer stores one; the rules
+        must still read such rows safely."""
+        from apps.assessments.models import Assessment
+
+        return Assessment.objects.create(
+            patient=episode.patient,
+            episode=episode,
+            instrument="odi",
+            answers={"sections": sections},
+            score=None,
+            taken_at=self.at(on, 10, 0),
+        )
+
     def phq9(self, episode: Episode, items: list[int | None], *, on: dt.date) -> Any:
         return self.record(episode, "phq9", {"items": items}, on=on)
 

@@ -224,7 +224,7 @@ def test_an_odi_that_could_not_be_scored_is_not_evidence_of_a_stall(clinic):
         episode, _ = _on_a_plan(clinic)
         clinic.odi(episode, [4, 4, 4, 4, 4, 0, 0, 0, 0, 0], on=plan_day(0))  # 40%
         # Only 7 of 10 sections answered: no score (CLINICAL.md), so nothing to compare.
-        clinic.odi(episode, [1, 1, 1, 1, 1, 0, 0, None, None, None], on=plan_day(21))
+        clinic.unscored_odi(episode, [1, 1, 1, 1, 1, 0, 0, None, None, None], on=plan_day(21))
 
         assert RULE not in clinic.evaluate(episode)
 
@@ -233,9 +233,9 @@ def test_an_unscored_odi_does_not_hide_the_scored_ones(clinic):
     with clinic.travel(plan_day(28)):
         episode, _ = _on_a_plan(clinic)
         clinic.odi(episode, [4, 4, 4, 4, 4, 0, 0, 0, 0, 0], on=plan_day(0))  # 40%: baseline
-        clinic.odi(episode, [4, 4, 4, 4, 4, 0, 0, None, None, None], on=plan_day(1))
+        clinic.unscored_odi(episode, [4, 4, 4, 4, 4, 0, 0, None, None, None], on=plan_day(1))
         latest = clinic.odi(episode, [4, 4, 4, 4, 4, 0, 0, 0, 0, 0], on=plan_day(21))
-        clinic.odi(episode, [4, 4, 4, 4, 4, 0, 0, None, None, None], on=plan_day(22))
+        clinic.unscored_odi(episode, [4, 4, 4, 4, 4, 0, 0, None, None, None], on=plan_day(22))
 
         flag = clinic.evaluate(episode)[RULE]
 

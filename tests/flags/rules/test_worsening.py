@@ -178,7 +178,7 @@ def test_an_odi_that_could_not_be_scored_does_not_hide_a_worsening(clinic):
         clinic.odi(episode, [3, 3, 3, 3, 3, 0, 0, 0, 0, 0], on=day(0))  # 30%
         worse = clinic.odi(episode, [4, 4, 4, 4, 4, 0, 0, 0, 0, 0], on=day(7))  # 40%
         # 7 of 10 sections: no score (CLINICAL.md), so it cannot be the latest comparison.
-        clinic.odi(episode, [4, 4, 4, 4, 4, 0, 0, None, None, None], on=day(9))
+        clinic.unscored_odi(episode, [4, 4, 4, 4, 4, 0, 0, None, None, None], on=day(9))
 
         flag = clinic.evaluate(episode)[RULE]
 
