@@ -875,6 +875,9 @@ class FlagSerializer(serializers.ModelSerializer[Flag]):
     evidence = serializers.JSONField(
         read_only=True, help_text="What the rule looked at: measures, dates, thresholds used."
     )
+    can_snooze = serializers.BooleanField(
+        read_only=True, help_text="False for safety flags (red flag, self-harm risk)."
+    )
 
     class Meta:
         model = Flag
@@ -891,13 +894,24 @@ class FlagSerializer(serializers.ModelSerializer[Flag]):
             "last_evaluated_at",
             "acknowledged_at",
             "acknowledged_by",
+            "acknowledgement_note",
             "snoozed_until",
+            "can_snooze",
             "resolved_at",
             "resolved_by",
             "resolution_note",
             "auto_resolved",
         ]
         read_only_fields = fields
+
+
+class FlagAcknowledgeSerializer(serializers.Serializer[Any]):
+    note = serializers.CharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        help_text="Why it is acknowledged: required for an urgent flag.",
+    )
 
 
 class FlagResolveSerializer(serializers.Serializer[Any]):

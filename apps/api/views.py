@@ -926,10 +926,18 @@ class FlagViewSet(ScopedViewSet):
     def base_queryset(self) -> QuerySet[Flag]:
         return Flag.objects.all()
 
-    @extend_schema(summary="Acknowledge a flag", request=None, responses={200: s.FlagSerializer})
+    @extend_schema(
+        summary="Acknowledge a flag (an urgent flag needs a note)",
+        request=s.FlagAcknowledgeSerializer,
+        responses={200: s.FlagSerializer},
+    )
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str) -> Response:
-        flag = run_service(flag_acknowledge, actor=request.user, flag=self.get_object())
+        flag = self.get_object()
+        data = self.input(s.FlagAcknowledgeSerializer)
+        flag = run_service(
+            flag_acknowledge, actor=request.user, flag=flag, note=data.get("note", "")
+        )
         return self.output(flag)
 
     @extend_schema(
@@ -945,7 +953,7 @@ class FlagViewSet(ScopedViewSet):
         return self.output(flag)
 
     @extend_schema(
-        summary="Snooze a flag until a date",
+        summary="Snooze a flag until a date (never a safety flag: red flag, self-harm risk)",
         request=s.FlagSnoozeSerializer,
         responses={200: s.FlagSerializer},
     )

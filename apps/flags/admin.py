@@ -29,8 +29,18 @@ class FlagAdmin(ScopedModelAdmin):
         "patient__last_name",
     )
     list_select_related = ("patient",)
-    autocomplete_fields = ("patient", "episode", "acknowledged_by", "resolved_by")
+    autocomplete_fields = ("patient", "episode")
+    # The workflow (acknowledge with a reason, resolve with a note, snooze never for a safety
+    # flag) goes through apps.flags.services on the page and the API; admin shows it only.
     readonly_fields = (
+        "status",
+        "acknowledged_at",
+        "acknowledged_by",
+        "acknowledgement_note",
+        "snoozed_until",
+        "resolved_at",
+        "resolved_by",
+        "resolution_note",
         "fingerprint",
         "auto_resolved",
         "evidence_pretty",
@@ -54,6 +64,7 @@ class FlagAdmin(ScopedModelAdmin):
                     "status",
                     "acknowledged_at",
                     "acknowledged_by",
+                    "acknowledgement_note",
                     "snoozed_until",
                     "escalated_at",
                 )

@@ -16,6 +16,10 @@ class FlagStatus(models.TextChoices):
 
 OPEN_FLAG_STATUSES = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED, FlagStatus.SNOOZED)
 
+# Safety findings (DESIGN.md: red flags need same-day action; PHQ-9 item 9 is a safety finding
+# whatever the total): never snoozed, on any surface. A database constraint holds it too.
+SAFETY_RULES = frozenset({"red_flag", "self_harm_risk"})
+
 
 class Flag(TimeStampedModel):
     """A monitoring rule's finding on a patient, with the evidence that triggered it.
@@ -57,6 +61,9 @@ class Flag(TimeStampedModel):
         blank=True,
         related_name="+",
     )
+    acknowledgement_note = models.TextField(
+        blank=True, help_text="Why it was acknowledged: required for an urgent flag."
+    )
     resolution_note = models.TextField(blank=True)
     auto_resolved = models.BooleanField(default=False)
     resolution_evidence = models.JSONField(
@@ -84,7 +91,25 @@ class Flag(TimeStampedModel):
                 name="flag_resolved_has_time",
                 violation_error_message="A resolved flag needs its resolution time.",
             ),
+            models.CheckConstraint(
+                condition=~(Q(status="snoozed") & Q(rule_code__in=sorted(SAFETY_RULES))),
+                name="flag_safety_never_snoozed",
+                violation_error_message="A safety flag (red flag, self-harm risk) cannot be "
+                "snoozed.",
+            ),
         ]
+
+    @property
+    def is_safety(self) -> bool:
+        return self.rule_code in SAFETY_RULES
+
+    @property
+    def can_snooze(self) -> bool:
+        return not self.is_safety
+
+    @property
+    def needs_reason_to_acknowledge(self) -> bool:
+        return self.severity == Severity.URGENT
 
     def __str__(self) -> str:
         return f"{self.rule_code} ({self.get_severity_display()}) – {self.patient}"

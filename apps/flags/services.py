@@ -1,6 +1,9 @@
 """What clinicians do with a flag: acknowledge, resolve with a note, snooze until a date.
 
 Every action is atomic, validated and audited; resolving a flag completes its open task.
+Safety flags (``SAFETY_RULES``: red flags, self-harm risk) are never snoozed; acknowledging an
+urgent flag needs a reason, and resolving any flag needs a note. These rules live here, so the
+page, the API and admin all refuse the same things.
 """
 
 import datetime as dt
@@ -22,12 +25,17 @@ def _lock(flag: Flag) -> Flag:
 
 
 @transaction.atomic
-def flag_acknowledge(*, actor: Any, flag: Flag) -> Flag:
+def flag_acknowledge(*, actor: Any, flag: Flag, note: str = "") -> Flag:
+    note = (note or "").strip()
     current = _lock(flag)
     if current.status == FlagStatus.RESOLVED:
         raise ValidationError({"status": "This flag is already resolved."})
     if current.status == FlagStatus.ACKNOWLEDGED:
         return current
+    if current.needs_reason_to_acknowledge and not note:
+        raise ValidationError(
+            {"note": "Say why you are acknowledging this urgent flag (what was done or planned)."}
+        )
     model_update(
         actor=actor,
         instance=current,
@@ -35,6 +43,7 @@ def flag_acknowledge(*, actor: Any, flag: Flag) -> Flag:
             "status": FlagStatus.ACKNOWLEDGED,
             "acknowledged_at": timezone.now(),
             "acknowledged_by": actor,
+            "acknowledgement_note": note,
             "snoozed_until": None,
         },
     )
@@ -71,6 +80,13 @@ def flag_resolve(*, actor: Any, flag: Flag, note: str) -> Flag:
 
 @transaction.atomic
 def flag_snooze(*, actor: Any, flag: Flag, until: dt.date) -> Flag:
+    if flag.is_safety:
+        raise ValidationError(
+            {
+                "snoozed_until": "A safety flag (red flag, self-harm risk) cannot be snoozed: "
+                "acknowledge it with a reason, or resolve it with a note."
+            }
+        )
     if until is None or until <= clinic_today():
         raise ValidationError({"snoozed_until": "Snooze until a date after today."})
     if until > clinic_today() + dt.timedelta(days=90):

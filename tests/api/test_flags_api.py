@@ -116,3 +116,24 @@ def test_flags_are_not_created_or_deleted_by_hand(on_team, patient, check_error)
 )
 def test_unauthenticated_requests_are_401(anon, method, path, check_error):
     check_error(getattr(anon, method)(URL + path), 401, "not_authenticated")
+
+
+def test_a_safety_flag_cannot_be_snoozed_and_an_urgent_one_needs_a_reason(
+    on_team, patient, check_error
+):
+    flag = FlagFactory(patient=patient, rule_code="self_harm_risk", severity="urgent")
+    assert on_team.get(f"{URL}{flag.pk}/").json()["can_snooze"] is False
+
+    until = (clinic_today() + dt.timedelta(days=7)).isoformat()
+    check_error(
+        on_team.post(f"{URL}{flag.pk}/snooze/", {"snoozed_until": until}, format="json"),
+        400,
+        fields=("snoozed_until",),
+    )
+    check_error(on_team.post(f"{URL}{flag.pk}/acknowledge/"), 400, fields=("note",))
+    acked = on_team.post(
+        f"{URL}{flag.pk}/acknowledge/", {"note": "Crisis line details given"}, format="json"
+    )
+    assert acked.json()["acknowledgement_note"] == "Crisis line details given"
+    flag.refresh_from_db()
+    assert flag.status == "acknowledged"

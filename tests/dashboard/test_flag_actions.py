@@ -105,3 +105,57 @@ def test_another_teams_flag_is_404(client, clinician_off_team, flag):
     assert client.get(reverse("dashboard:flag_snooze", args=[flag.pk])).status_code == 404
     flag.refresh_from_db()
     assert flag.status == "open"
+
+
+@pytest.fixture
+def self_harm_flag(team):
+    patient = PatientFactory(team=team)
+    episode = EpisodeFactory(patient=patient)
+    return FlagFactory(
+        patient=patient,
+        episode=episode,
+        rule_code="self_harm_risk",
+        severity="urgent",
+        evidence={"reason": "PHQ-9 item 9 answered 2"},
+    )
+
+
+def test_the_page_offers_no_snooze_for_a_safety_flag_and_asks_a_reason_to_acknowledge(
+    logged_in, self_harm_flag, flag
+):
+    html = logged_in.get(self_harm_flag.patient.get_absolute_url()).content.decode()
+
+    section = html[html.index(f'id="flag-{self_harm_flag.pk}"') :]
+    section = section[: section.index("</article>")]
+    assert reverse("dashboard:flag_snooze", args=[self_harm_flag.pk]) not in section
+    assert "Safety flag: it cannot be snoozed." in section
+    assert f'id="ack-note-{self_harm_flag.pk}"' in section and "required" in section
+
+
+def test_a_snooze_post_for_a_safety_flag_is_refused_with_a_message(logged_in, self_harm_flag):
+    """The defect: the urgent self-harm flag could be snoozed with one click."""
+    until = (clinic_today() + dt.timedelta(days=7)).isoformat()
+    response = logged_in.post(
+        reverse("dashboard:flag_snooze", args=[self_harm_flag.pk]), {"snoozed_until": until}
+    )
+
+    self_harm_flag.refresh_from_db()
+    assert self_harm_flag.status == "open" and self_harm_flag.snoozed_until is None
+    page = logged_in.get(response["Location"]).content.decode()
+    assert "is a safety flag and cannot be snoozed" in page
+
+
+def test_acknowledging_an_urgent_flag_without_a_reason_is_refused(logged_in, self_harm_flag):
+    response = logged_in.post(reverse("dashboard:flag_acknowledge", args=[self_harm_flag.pk]))
+
+    self_harm_flag.refresh_from_db()
+    assert self_harm_flag.status == "open"
+    assert "Say why you are acknowledging" in logged_in.get(response["Location"]).content.decode()
+
+    logged_in.post(
+        reverse("dashboard:flag_acknowledge", args=[self_harm_flag.pk]),
+        {"note": "Called the patient; safety plan reviewed with the psychologist"},
+    )
+    self_harm_flag.refresh_from_db()
+    assert self_harm_flag.status == "acknowledged"
+    assert self_harm_flag.acknowledgement_note.startswith("Called the patient")

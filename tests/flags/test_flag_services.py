@@ -90,3 +90,50 @@ def test_a_flag_is_reached_only_through_a_visible_patient(
     with pytest.raises(Http404) as missing:
         flag_get_for_user(clinician_on_team, flag.pk + 1000)
     assert str(forbidden.value) == str(missing.value)
+
+
+# --- Safety flags are never snoozed; an urgent flag is acknowledged with a reason -------------
+
+
+@pytest.mark.parametrize("rule_code", ["self_harm_risk", "red_flag"])
+def test_it_refuses_to_snooze_a_safety_flag(patient, clinician_on_team, rule_code):
+    flag = FlagFactory(patient=patient, rule_code=rule_code, severity="urgent")
+
+    with pytest.raises(ValidationError) as caught:
+        flag_snooze(actor=clinician_on_team, flag=flag, until=clinic_today() + dt.timedelta(days=7))
+
+    assert "cannot be snoozed" in caught.value.message_dict["snoozed_until"][0]
+    flag.refresh_from_db()
+    assert (flag.status, flag.snoozed_until) == ("open", None)
+
+
+def test_the_database_refuses_a_snoozed_safety_flag_whatever_the_surface(patient):
+    from django.db import IntegrityError, transaction
+
+    flag = FlagFactory(patient=patient, rule_code="self_harm_risk", severity="urgent")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        type(flag).objects.filter(pk=flag.pk).update(
+            status="snoozed", snoozed_until=clinic_today() + dt.timedelta(days=3)
+        )
+
+
+def test_it_refuses_to_acknowledge_an_urgent_flag_without_a_reason(patient, clinician_on_team):
+    flag = FlagFactory(patient=patient, rule_code="red_flag", severity="urgent")
+
+    with pytest.raises(ValidationError) as caught:
+        flag_acknowledge(actor=clinician_on_team, flag=flag, note="   ")
+
+    assert "Say why" in caught.value.message_dict["note"][0]
+    flag.refresh_from_db()
+    assert flag.status == "open" and flag.acknowledged_at is None
+
+
+def test_it_keeps_the_reason_an_urgent_flag_was_acknowledged(patient, clinician_on_team):
+    flag = FlagFactory(patient=patient, rule_code="red_flag", severity="urgent")
+
+    flag_acknowledge(actor=clinician_on_team, flag=flag, note="Same-day MRI booked")
+
+    flag.refresh_from_db()
+    assert (flag.status, flag.acknowledgement_note) == ("acknowledged", "Same-day MRI booked")
+    event = AuditEvent.objects.filter(object_type="flags.flag", object_id=str(flag.pk)).latest("pk")
+    assert "acknowledgement_note" in event.changed_fields

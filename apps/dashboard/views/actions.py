@@ -34,7 +34,7 @@ def flag_acknowledge_view(request: HttpRequest, flag_id: int) -> HttpResponse:
     flag = flag_get_for_user(request.user, flag_id)
     back = safe_next(request, patient_url(flag.patient_id, f"flag-{flag.pk}"))
     try:
-        flag_acknowledge(actor=request.user, flag=flag)
+        flag_acknowledge(actor=request.user, flag=flag, note=request.POST.get("note", ""))
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:
@@ -70,6 +70,13 @@ def flag_resolve_view(request: HttpRequest, flag_id: int) -> HttpResponse:
 @GET_POST
 def flag_snooze_view(request: HttpRequest, flag_id: int) -> HttpResponse:
     flag = flag_get_for_user(request.user, flag_id)
+    if not flag.can_snooze:  # the page never offers it; the service refuses it anyway
+        messages.error(
+            request,
+            f"“{rule_title(flag.rule_code)}” is a safety flag and cannot be snoozed: acknowledge "
+            "it with a reason, or resolve it with a note.",
+        )
+        return redirect(patient_url(flag.patient_id, f"flag-{flag.pk}"))
     form = FlagSnoozeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         until = form.cleaned_data["snoozed_until"]
