@@ -1,7 +1,11 @@
 """The patient check-in page: a signed one-time link, no login.
 
-The page shows nothing about the patient but their first name; it is never cached, indexed or
-sent as a referrer (the link is the only credential).
+The page shows nothing about the patient but their first name; it is never cached or indexed,
+and its URL (the only credential) never leaves this site as a referrer: ``same-origin``. Not
+``no-referrer``: with it, Chromium sends ``Origin: null`` on the form's POST and Django's CSRF
+check refuses it (403), so no patient could submit (tests/browser/test_checkin.py). The page
+loads nothing from another origin (Content-Security-Policy), so the referrer only ever goes to
+this site, where the access log redacts the token.
 """
 
 from collections.abc import Callable
@@ -45,14 +49,14 @@ PAGES = {
 
 
 def _private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """No caching, no indexing, no referrer: the URL is the patient's credential."""
+    """No caching, no indexing, no referrer to another site: the URL is the credential."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
         response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
         response["X-Robots-Tag"] = "noindex, nofollow"
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         return response
 
     return never_cache(wrapped)

@@ -67,6 +67,14 @@ def test_the_page_needs_no_login_and_shows_only_the_first_name(client, link):
     assert "noindex" in response["X-Robots-Tag"]
 
 
+def test_the_referrer_stays_on_this_site_so_the_browser_sends_a_real_origin(client, link):
+    """With "no-referrer" Chromium posts ``Origin: null`` and CSRF refuses every check-in."""
+    _, path = link
+    response = client.get(path)
+    assert response["Referrer-Policy"] == "same-origin"
+    assert '<meta name="referrer" content="same-origin">' in response.content.decode()
+
+
 def test_every_field_is_labelled(client, link):
     html = client.get(link[1]).content.decode()
     inputs = re.findall(r'<input type="radio"[^>]*id="([^"]+)"', html)
