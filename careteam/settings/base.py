@@ -163,6 +163,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Client address (lockout key, login throttle, audit trail): REMOTE_ADDR unless the app runs
+# behind TRUSTED_PROXY_COUNT proxies that set CLIENT_IP_HEADER (apps/core/ip.py). Off by default:
+# a client-sent X-Forwarded-For is never trusted.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="X-Forwarded-For")
+AXES_CLIENT_IP_CALLABLE = "apps.core.ip.client_ip"
 # Two-factor (django-otp TOTP): optional for clinicians; production requires it for superusers.
 OTP_TOTP_ISSUER = "CareTeam"
 OTP_REQUIRED_FOR_SUPERUSERS = env.bool("OTP_REQUIRED_FOR_SUPERUSERS", default=False)
