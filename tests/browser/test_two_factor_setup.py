@@ -73,3 +73,31 @@ def test_a_password_only_session_is_asked_for_the_code_instead_of_a_new_secret(
     expect(page.locator("code")).to_have_count(0)
     assert_no_serious_violations(page, live_server.url, "code prompt before replacing")
     assert TOTPDevice.objects.filter(user=clinician).count() == 1
+
+
+def test_an_admin_resets_a_clinicians_two_factor_from_the_clinician_list(
+    page, live_server, transactional_db, monkeypatch
+):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import ClinicianFactory
+
+    monkeypatch.setattr("apps.core.enqueue.send_task_now", lambda *args, **kwargs: True)
+    clinician = _clinician("lost_phone")
+    TOTPDevice.objects.create(user=clinician, name="phone", confirmed=True)
+    ClinicianFactory(username="site_admin", is_staff=True, is_superuser=True, discipline="")
+    base = live_server.url
+    install_axe(page, base)
+    page.goto(f"{base}/admin/login/")
+    page.get_by_label("Username").fill("site_admin")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    page.goto(f"{base}/admin/accounts/clinician/")
+    page.get_by_role("row", name="lost_phone").get_by_role("checkbox").check()
+    page.locator("select[name=action]").select_option("reset_two_factor")
+    page.get_by_role("button", name="Go").click()
+
+    expect(page.locator(".messagelist")).to_contain_text("Two-factor sign-in was reset for 1")
+    assert_no_serious_violations(page, base, "clinician list after reset")
+    assert not TOTPDevice.objects.filter(user=clinician).exists()
