@@ -21,7 +21,6 @@ from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.core.enqueue import enqueue_on_commit
 
-SECURITY_NOTICE_TASK = "accounts.send_security_notice"
 INVALID_CODE = "That code is not valid. Check the time on your phone and try the current code."
 
 
@@ -69,7 +68,7 @@ def two_factor_confirm(*, user: Any, device: TOTPDevice, token: str, session_ver
             actor=user, action=AuditAction.CREATE, obj=device, changed_fields=["confirmed"]
         )
         kind = "two_factor_replaced" if confirmed else "two_factor_enrolled"
-        enqueue_on_commit(SECURITY_NOTICE_TASK, user.pk, kind)
+        enqueue_on_commit(f"accounts.notify_{kind}", user.pk)
     return kind
 
 
@@ -90,5 +89,5 @@ def two_factor_reset(*, actor: Any, user: Any) -> int:
                     actor=actor, action=AuditAction.DELETE, obj=device, changed_fields=["confirmed"]
                 )
             device.delete()
-        enqueue_on_commit(SECURITY_NOTICE_TASK, user.pk, "two_factor_reset")
+        enqueue_on_commit("accounts.notify_two_factor_reset", user.pk)
     return removed

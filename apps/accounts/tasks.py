@@ -12,7 +12,6 @@ NOTICES = {
 }
 
 
-@shared_task(name="accounts.send_security_notice", ignore_result=True)
 def send_security_notice(user_id: int, kind: str) -> None:
     from apps.accounts.models import Clinician
 
@@ -24,9 +23,20 @@ def send_security_notice(user_id: int, kind: str) -> None:
         "If this was not you, contact your CareTeam administrator now: someone may know your "
         f"password.\n\n{settings.SITE_URL}\n"
     )
-    send_mail(
-        "CareTeam: two-factor sign-in changed",
-        body,
-        None,
-        [user.email],
-    )
+    send_mail("CareTeam: two-factor sign-in changed", body, None, [user.email])
+
+
+# One task per notice: tasks take ids only (tests/security/test_task_messages.py).
+@shared_task(name="accounts.notify_two_factor_enrolled", ignore_result=True)
+def notify_two_factor_enrolled(user_id: int) -> None:
+    send_security_notice(user_id, "two_factor_enrolled")
+
+
+@shared_task(name="accounts.notify_two_factor_replaced", ignore_result=True)
+def notify_two_factor_replaced(user_id: int) -> None:
+    send_security_notice(user_id, "two_factor_replaced")
+
+
+@shared_task(name="accounts.notify_two_factor_reset", ignore_result=True)
+def notify_two_factor_reset(user_id: int) -> None:
+    send_security_notice(user_id, "two_factor_reset")

@@ -160,9 +160,7 @@ def test_a_verified_clinician_can_replace_the_authenticator_audited_and_notified
         ("delete", str(old.pk)),
         ("create", str(new.pk)),
     }
-    assert ("accounts.send_security_notice", (clinician_on_team.pk, "two_factor_replaced")) in (
-        sent_tasks
-    )
+    assert ("accounts.notify_two_factor_replaced", (clinician_on_team.pk,)) in (sent_tasks)
 
 
 def test_first_enrolment_after_the_password_is_possible_audited_and_notified(
@@ -183,15 +181,13 @@ def test_first_enrolment_after_the_password_is_possible_audited_and_notified(
     assert AuditEvent.objects.filter(
         actor=clinician_on_team, action="create", object_id=str(device.pk)
     ).exists()
-    assert sent_tasks == [
-        ("accounts.send_security_notice", (clinician_on_team.pk, "two_factor_enrolled"))
-    ]
+    assert sent_tasks == [("accounts.notify_two_factor_enrolled", (clinician_on_team.pk,))]
 
 
 def test_the_security_notice_emails_the_clinician(clinician_on_team, mailoutbox):
-    from apps.accounts.tasks import send_security_notice
+    from apps.accounts.tasks import notify_two_factor_replaced
 
-    send_security_notice(clinician_on_team.pk, "two_factor_replaced")
+    notify_two_factor_replaced(clinician_on_team.pk)
 
     assert [m.to for m in mailoutbox] == [[clinician_on_team.email]]
     assert "two-factor" in mailoutbox[0].subject.lower()

@@ -36,9 +36,7 @@ def test_an_admin_reset_removes_the_devices_audited_and_notified(
     assert AuditEvent.objects.filter(
         actor=admin, action="delete", object_type="otp_totp.totpdevice", object_id=str(device.pk)
     ).exists()
-    assert sent_tasks == [
-        ("accounts.send_security_notice", (clinician_on_team.pk, "two_factor_reset"))
-    ]
+    assert sent_tasks == [("accounts.notify_two_factor_reset", (clinician_on_team.pk,))]
 
 
 def test_after_a_reset_the_clinician_enrols_again_with_the_password(
