@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import Count, QuerySet
@@ -12,6 +12,7 @@ from apps.core.admin_mixins import AuditedAdminMixin
 from apps.teams.models import TeamMembership
 
 from .models import Clinician
+from .services import two_factor_reset
 
 
 class ClinicianCreationForm(AdminUserCreationForm):  # type: ignore[type-arg]
@@ -84,6 +85,28 @@ class ClinicianAdmin(AuditedAdminMixin, UserAdmin):  # type: ignore[type-arg]
             },
         ),
     )
+
+    actions = ("reset_two_factor",)
+
+    @admin.action(
+        description="Reset two-factor sign-in (lost phone): they set it up again at next sign-in"
+    )
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        if not request.user.is_superuser:
+            self.message_user(
+                request, "Only an administrator can reset two-factor sign-in.", messages.ERROR
+            )
+            return
+        count = 0
+        for clinician in queryset:
+            two_factor_reset(actor=request.user, user=clinician)
+            count += 1
+        self.message_user(
+            request,
+            f"Two-factor sign-in was reset for {count} clinician{'s' if count != 1 else ''}; "
+            "each was told by email.",
+            messages.SUCCESS,
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return (

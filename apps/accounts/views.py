@@ -8,16 +8,17 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from apps.accounts import services
 from apps.accounts.models import Clinician
 
 
@@ -51,21 +52,35 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def otp_setup(request: HttpRequest) -> HttpResponse:
-    """Set up a TOTP authenticator: scan the QR code, then confirm with one code."""
-    device, _ = TOTPDevice.objects.get_or_create(
-        user=request.user, confirmed=False, defaults={"name": "Authenticator app"}
-    )
+    """Set up a TOTP authenticator: scan the QR code, then confirm with one code.
+
+    A first authenticator may be set up right after the password; replacing a confirmed one
+    needs a session that has entered its code (apps/accounts/services.py)."""
+    user = request.user
+    verified = bool(user.is_verified())  # type: ignore[union-attr]
+    if not services.two_factor_may_enrol(user=user, session_verified=verified):
+        messages.info(request, "Enter a code of your current authenticator to replace it.")
+        return redirect(f"{reverse('accounts:otp_verify')}?next={reverse('accounts:otp_setup')}")
+    device = services.two_factor_pending_device(user=user)
     error = ""
     if request.method == "POST":
-        if device.verify_token(_clean_token(request.POST.get("token", ""))):
-            with transaction.atomic():
-                TOTPDevice.objects.filter(user=request.user, confirmed=True).delete()
-                device.confirmed = True
-                device.save(update_fields=["confirmed"])
+        try:
+            services.two_factor_confirm(
+                user=user,
+                device=device,
+                token=_clean_token(request.POST.get("token", "")),
+                session_verified=verified,
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.message_dict.get("token", exc.messages))
+        except PermissionDenied:
+            return redirect(
+                f"{reverse('accounts:otp_verify')}?next={reverse('accounts:otp_setup')}"
+            )
+        else:
             otp_login(request, device)
             messages.success(request, "Two-factor sign-in is on for your account.")
             return redirect("/")
-        error = "That code is not valid. Check the time on your phone and try the current code."
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
     buffer = BytesIO()
     image.save(buffer)

@@ -11,6 +11,8 @@ from knox.models import AuthToken
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
+from apps.core.ip import client_ip
+
 
 class _RateFromSettings:
     scope: str
@@ -35,3 +37,8 @@ class LoginRateThrottle(_RateFromSettings, AnonRateThrottle):
     """Token requests (username + password) per client address."""
 
     scope = "login"
+
+    def get_ident(self, request: Any) -> str:
+        # DRF's default trusts a client-sent X-Forwarded-For (NUM_PROXIES unset): one client
+        # could rotate it to escape the limit. Use the one client-address rule instead.
+        return client_ip(request) or ""

@@ -4,6 +4,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from apps.core.ip import client_ip
+
 from .context import RequestMeta, audit_context
 
 
@@ -24,7 +26,7 @@ class AuditContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         meta = RequestMeta(
             surface=surface_for_path(request.path),
-            ip_address=request.META.get("REMOTE_ADDR") or None,
+            ip_address=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
             path=request.path,
         )

@@ -7,11 +7,30 @@ and exceptions (an email address in an SMTP error, an MRN in a validation messag
 import logging
 import re
 
+# Query parameters whose values are search terms or secrets (a patient's name in ``?q=``).
+REDACTED_QUERY_PARAMS = (
+    "q|search|name|first_name|last_name|mrn|email|phone|dob|birth_date|date_of_birth|token|otp"
+)
+
 PATTERNS = [
+    # Secrets in URLs (access logs, "Not Found: /checkin/<token>/", referers): the check-in
+    # token and Django's password-reset token, and search terms, also inside an encoded ?next=.
+    (re.compile(r"(/checkin/)[^/\s?#\"']+"), r"\1[token]"),
+    (re.compile(r"(/reset/[\w-]+/)(?!set-password/)[\w-]+"), r"\1[token]"),
+    (
+        re.compile(
+            rf"((?:[?&;]|%3F|%26)(?:{REDACTED_QUERY_PARAMS})(?:=|%3D))(?:(?!%26)[^&;\s\"'#])*",
+            re.IGNORECASE,
+        ),
+        r"\1[redacted]",
+    ),
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
     (re.compile(r"\bMRN[\s:#-]*\w+", re.IGNORECASE), "MRN [redacted]"),
     (re.compile(r"\bDEMO-\d{3,}\b"), "[mrn]"),
-    (re.compile(r"(?<![\w.])\+?\d[\d ()-]{7,}\d\b"), "[phone]"),
+    # Phone numbers have a shape: international (+ and 7-15 digits, separators allowed) or
+    # North American with separators. Dates, times, ids and UUIDs have other shapes and stay.
+    (re.compile(r"(?<![\w.+-])\+\d(?:[ ()-]{0,2}\d){6,14}(?![\w-])"), "[phone]"),
+    (re.compile(r"(?<![\w.(-])(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w-])"), "[phone]"),
     (re.compile(r"\b\d{4}-\d{2}-\d{2}\b(?=.*\b(?:born|dob|birth)\b)", re.IGNORECASE), "[date]"),
 ]
 

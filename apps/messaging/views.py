@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from apps.audit.context import RequestMeta, audit_context
+from apps.core.ip import client_ip
 
 from .forms import CheckInForm
 from .selectors import checkin_from_token
@@ -74,7 +75,7 @@ def _message_page(request: HttpRequest, page: str) -> HttpResponse:
 def checkin(request: HttpRequest, token: str) -> HttpResponse:
     meta = RequestMeta(
         surface="checkin",
-        ip_address=request.META.get("REMOTE_ADDR") or None,
+        ip_address=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
         path=request.path,
     )

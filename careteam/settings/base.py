@@ -163,6 +163,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Client address (lockout key, login throttle, audit trail): REMOTE_ADDR unless the app runs
+# behind TRUSTED_PROXY_COUNT proxies that set CLIENT_IP_HEADER (apps/core/ip.py). Off by default:
+# a client-sent X-Forwarded-For is never trusted.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="X-Forwarded-For")
+AXES_CLIENT_IP_CALLABLE = "apps.core.ip.client_ip"
 # Two-factor (django-otp TOTP): optional for clinicians; production requires it for superusers.
 OTP_TOTP_ISSUER = "CareTeam"
 OTP_REQUIRED_FOR_SUPERUSERS = env.bool("OTP_REQUIRED_FOR_SUPERUSERS", default=False)
@@ -371,13 +377,33 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    # Every handler redacts (patient identifiers, check-in tokens, search terms): also the
+    # development server's request lines, which Django logs on a handler of their own.
     "filters": {"redact": {"()": "apps.core.logging.RedactPatientIdentifiers"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact"],
+        },
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # Django's own "django" handlers (console only with DEBUG, mail_admins) are replaced by
+        # the redacting root handler.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
 
 # --- Product settings -----------------------------------------------------------------------------

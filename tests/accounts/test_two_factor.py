@@ -81,3 +81,125 @@ def test_an_api_session_call_without_the_second_factor_gets_a_json_401(client, c
     response = client.get("/api/v1/patients/")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "second_factor_required"
+
+
+# --- Enrolment and replacement of the authenticator (issue 14.1) ----------------------------------
+
+
+@pytest.fixture
+def sent_tasks(monkeypatch):
+    sent = []
+    monkeypatch.setattr(
+        "apps.core.enqueue.send_task_now", lambda name, *args, **kw: sent.append((name, args))
+    )
+    return sent
+
+
+def _verified_client(client, user, device):
+    _sign_in(client, user)
+    device.refresh_from_db()
+    assert (
+        client.post("/accounts/otp/verify/", {"token": _code(device), "next": "/"}).status_code
+        == 302
+    )
+
+
+def test_it_refuses_to_show_a_new_secret_to_a_session_that_has_only_the_password(
+    client, clinician_on_team
+):
+    TOTPDevice.objects.create(user=clinician_on_team, name="phone", confirmed=True)
+    _sign_in(client, clinician_on_team)
+
+    response = client.get("/accounts/otp/setup/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/otp/verify/")
+    assert not TOTPDevice.objects.filter(user=clinician_on_team, confirmed=False).exists()
+
+
+def test_it_refuses_to_replace_the_authenticator_with_the_password_alone(
+    client, clinician_on_team, settings
+):
+    settings.OTP_REQUIRED_FOR_SUPERUSERS = True
+    original = TOTPDevice.objects.create(user=clinician_on_team, name="phone", confirmed=True)
+    # An attacker's pending device (e.g. from an earlier set-up page) with a valid code.
+    pending = TOTPDevice.objects.create(user=clinician_on_team, name="attacker", confirmed=False)
+    _sign_in(client, clinician_on_team)
+
+    response = client.post("/accounts/otp/setup/", {"token": _code(pending)})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/otp/verify/")
+    assert TOTPDevice.objects.filter(pk=original.pk, confirmed=True).exists()
+    pending.refresh_from_db()
+    assert not pending.confirmed
+    # The session is still not verified: every page still asks for the code.
+    assert client.get("/")["Location"].startswith("/accounts/otp/verify/")
+
+
+def test_a_verified_clinician_can_replace_the_authenticator_audited_and_notified(
+    client, clinician_on_team, sent_tasks, django_capture_on_commit_callbacks
+):
+    from apps.audit.models import AuditEvent
+
+    old = TOTPDevice.objects.create(user=clinician_on_team, name="phone", confirmed=True)
+    with time_machine.travel(dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)) as clock:
+        _verified_client(client, clinician_on_team, old)
+        assert client.get("/accounts/otp/setup/").status_code == 200
+        new = TOTPDevice.objects.get(user=clinician_on_team, confirmed=False)
+        clock.shift(dt.timedelta(seconds=31))
+        with django_capture_on_commit_callbacks(execute=True):
+            with_new = client.post("/accounts/otp/setup/", {"token": _code(new)})
+
+    assert with_new.status_code == 302
+    assert list(
+        TOTPDevice.objects.filter(user=clinician_on_team).values_list("pk", "confirmed")
+    ) == [(new.pk, True)]
+    events = AuditEvent.objects.filter(actor=clinician_on_team, object_type="otp_totp.totpdevice")
+    assert {(e.action, e.object_id) for e in events} == {
+        ("delete", str(old.pk)),
+        ("create", str(new.pk)),
+    }
+    assert ("accounts.notify_two_factor_replaced", (clinician_on_team.pk,)) in (sent_tasks)
+
+
+def test_first_enrolment_after_the_password_is_possible_audited_and_notified(
+    client, clinician_on_team, sent_tasks, django_capture_on_commit_callbacks
+):
+    from apps.audit.models import AuditEvent
+
+    _sign_in(client, clinician_on_team)
+    assert client.get("/accounts/otp/setup/").status_code == 200
+    device = TOTPDevice.objects.get(user=clinician_on_team, confirmed=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/otp/setup/", {"token": _code(device)})
+
+    assert response.status_code == 302
+    device.refresh_from_db()
+    assert device.confirmed
+    assert AuditEvent.objects.filter(
+        actor=clinician_on_team, action="create", object_id=str(device.pk)
+    ).exists()
+    assert sent_tasks == [("accounts.notify_two_factor_enrolled", (clinician_on_team.pk,))]
+
+
+def test_the_security_notice_emails_the_clinician(clinician_on_team, mailoutbox):
+    from apps.accounts.tasks import notify_two_factor_replaced
+
+    notify_two_factor_replaced(clinician_on_team.pk)
+
+    assert [m.to for m in mailoutbox] == [[clinician_on_team.email]]
+    assert "two-factor" in mailoutbox[0].subject.lower()
+    assert "not you" in mailoutbox[0].body
+
+
+@pytest.mark.parametrize(
+    "path", ["/accounts/password_change/", "/admin/", "/accounts/logout-everywhere/"]
+)
+def test_a_password_only_session_reaches_no_account_page_but_the_code_prompt(client, admin, path):
+    TOTPDevice.objects.create(user=admin, name="phone", confirmed=True)
+    _sign_in(client, admin)
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/otp/verify/")

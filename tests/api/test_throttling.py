@@ -58,3 +58,16 @@ def test_token_requests_are_limited_per_address(rates, anon, clinician_on_team, 
     assert anon.post("/api/v1/auth/token/", body, format="json").status_code == 200
     assert anon.post("/api/v1/auth/token/", body, format="json").status_code == 200
     check_error(anon.post("/api/v1/auth/token/", body, format="json"), 429, "throttled")
+
+
+def test_a_spoofed_forwarded_for_does_not_escape_the_login_limit(
+    rates, anon, clinician_on_team, check_error
+):
+    rates(login="2/minute")
+    body = {"username": clinician_on_team.username, "password": "wrong"}
+    for n in range(2):
+        anon.post("/api/v1/auth/token/", body, format="json", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}")
+    response = anon.post(
+        "/api/v1/auth/token/", body, format="json", HTTP_X_FORWARDED_FOR="10.0.0.99"
+    )
+    check_error(response, 429, "throttled")
