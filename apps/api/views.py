@@ -76,7 +76,7 @@ from apps.scheduling.models import Appointment
 from apps.scheduling.services import appointment_book
 from apps.teams.models import Team, TeamMembership
 from apps.worklist.models import Task
-from apps.worklist.selectors import tasks_visible_to
+from apps.worklist.selectors import by_urgency, tasks_visible_to
 from apps.worklist.services import task_claim, task_complete, task_create
 
 from . import fhir as fhir_mod
@@ -869,11 +869,11 @@ class TaskViewSet(ScopedViewSet):
     input_serializers = {"create": s.TaskCreateSerializer}
     filterset_class = f.TaskFilter
     search_fields = ["title", "reason"]
-    ordering_fields = ["due_on", "priority", "created_at", "status"]
-    ordering = ["due_on", "pk"]
+    ordering_fields = ["due_on", "priority_rank", "created_at", "status"]
+    ordering = ["-priority_rank", "due_on", "pk"]  # most urgent first, as on the worklist page
 
     def get_queryset(self) -> QuerySet[Task]:
-        return tasks_visible_to(self.request.user).select_related("assignee")
+        return by_urgency(tasks_visible_to(self.request.user)).select_related("assignee")
 
     def get_object(self) -> Task:
         pk = parse_id(self.kwargs.get("pk"))

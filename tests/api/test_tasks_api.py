@@ -147,3 +147,15 @@ def test_no_edit_or_delete(on_team, patient, check_error):
 )
 def test_unauthenticated_requests_are_401(anon, method, path, check_error):
     check_error(getattr(anon, method)(URL + path), 401, "not_authenticated")
+
+
+def test_it_lists_tasks_by_urgency_then_due_date(on_team, team):
+    patient = PatientFactory(team=team)
+    today = clinic_today()
+    urgent = TaskFactory(patient=patient, priority="urgent", due_on=today - dt.timedelta(days=2))
+    routine = TaskFactory(patient=patient, priority="routine", due_on=today - dt.timedelta(days=9))
+    stat = TaskFactory(patient=patient, priority="stat", due_on=today)
+
+    listed = [t["id"] for t in on_team.get(URL).json()["results"]]
+
+    assert listed == [stat.pk, urgent.pk, routine.pk]

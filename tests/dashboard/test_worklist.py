@@ -81,3 +81,28 @@ def test_worklist_queries_do_not_grow(
     client.get(URL)
     with django_assert_max_num_queries(9):
         client.get(URL)
+
+
+def test_it_orders_the_worklist_by_urgency_then_due_date(logged_in, team, clinician_on_team):
+    patient = PatientFactory(team=team)
+    today = clinic_today()
+    for title, priority, due in [
+        ("Urgent opioid review", "urgent", today - dt.timedelta(days=2)),
+        ("Routine call", "routine", today - dt.timedelta(days=9)),
+        ("Cauda equina", "stat", today),
+        ("ASAP review", "asap", today + dt.timedelta(days=1)),
+        ("Urgent later", "urgent", today + dt.timedelta(days=1)),
+    ]:
+        TaskFactory(
+            patient=patient, assignee=clinician_on_team, title=title, priority=priority, due_on=due
+        )
+
+    html = logged_in.get(URL).content.decode()
+
+    assert _titles(html, 'id="mine-title"') == [
+        "Cauda equina",
+        "ASAP review",
+        "Urgent opioid review",
+        "Urgent later",
+        "Routine call",
+    ]
