@@ -866,7 +866,7 @@ class TaskViewSet(ScopedViewSet):
     """Worklist tasks of your teams (a task's patient, if any, must be visible to you)."""
 
     serializer_class = s.TaskSerializer
-    input_serializers = {"create": s.TaskCreateSerializer}
+    input_serializers = {"create": s.TaskCreateSerializer, "complete": s.TaskCompleteSerializer}
     filterset_class = f.TaskFilter
     search_fields = ["title", "reason"]
     ordering_fields = ["due_on", "priority_rank", "created_at", "status"]
@@ -902,10 +902,16 @@ class TaskViewSet(ScopedViewSet):
         task = run_service(task_claim, actor=request.user, task=self.get_object())
         return self.output(task)
 
-    @extend_schema(summary="Complete a task", request=None, responses={200: s.TaskSerializer})
+    @extend_schema(
+        summary="Complete a task (an urgent one needs an outcome note)",
+        request=s.TaskCompleteSerializer,
+        responses={200: s.TaskSerializer},
+    )
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str) -> Response:
-        task = run_service(task_complete, actor=request.user, task=self.get_object())
+        task = self.get_object()
+        data = self.input(s.TaskCompleteSerializer)
+        task = run_service(task_complete, actor=request.user, task=task, note=data.get("note", ""))
         return self.output(task)
 
 

@@ -106,3 +106,21 @@ def test_it_orders_the_worklist_by_urgency_then_due_date(logged_in, team, clinic
         "Urgent later",
         "Routine call",
     ]
+
+
+def test_completing_an_urgent_task_asks_for_an_outcome_note(logged_in, team, clinician_on_team):
+    task = TaskFactory(
+        patient=PatientFactory(team=team), assignee=clinician_on_team, priority="stat"
+    )
+    html = logged_in.get(URL).content.decode()
+    assert f'id="outcome-note-w{task.pk}" name="outcome_note" required' in html
+
+    logged_in.post(reverse("dashboard:task_complete", args=[task.pk]), {"outcome_note": ""})
+    task.refresh_from_db()
+    assert task.status == "open"
+
+    logged_in.post(
+        reverse("dashboard:task_complete", args=[task.pk]), {"outcome_note": "Seen in ED"}
+    )
+    task.refresh_from_db()
+    assert (task.status, task.outcome_note) == ("completed", "Seen in ED")
