@@ -985,9 +985,9 @@ def patient_page(
         key=lambda v: (-SEVERITY_RANK.get(Severity(v.flag.severity), 0), v.flag.raised_at),
     )
     tasks = list(
-        Task.objects.filter(patient=patient, status__in=OPEN_TASK_STATUSES)
-        .select_related("assignee")
-        .order_by("due_on", "pk")
+        by_urgency(
+            Task.objects.filter(patient=patient, status__in=OPEN_TASK_STATUSES)
+        ).select_related("assignee")
     )
     appointments = list(
         Appointment.objects.filter(patient=patient)
