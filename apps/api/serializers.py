@@ -827,6 +827,7 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
             "created_by",
             "completed_at",
             "completed_by",
+            "outcome_note",
             "created_at",
             "updated_at",
         ]
@@ -903,6 +904,15 @@ class FlagSerializer(serializers.ModelSerializer[Flag]):
             "auto_resolved",
         ]
         read_only_fields = fields
+
+
+class TaskCompleteSerializer(serializers.Serializer[Any]):
+    note = serializers.CharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        help_text="What was done: required for an urgent task (Urgent, ASAP, Immediately).",
+    )
 
 
 class FlagAcknowledgeSerializer(serializers.Serializer[Any]):

@@ -76,7 +76,7 @@ from apps.scheduling.models import Appointment
 from apps.scheduling.services import appointment_book
 from apps.teams.models import Team, TeamMembership
 from apps.worklist.models import Task
-from apps.worklist.selectors import tasks_visible_to
+from apps.worklist.selectors import by_urgency, tasks_visible_to
 from apps.worklist.services import task_claim, task_complete, task_create
 
 from . import fhir as fhir_mod
@@ -866,14 +866,14 @@ class TaskViewSet(ScopedViewSet):
     """Worklist tasks of your teams (a task's patient, if any, must be visible to you)."""
 
     serializer_class = s.TaskSerializer
-    input_serializers = {"create": s.TaskCreateSerializer}
+    input_serializers = {"create": s.TaskCreateSerializer, "complete": s.TaskCompleteSerializer}
     filterset_class = f.TaskFilter
     search_fields = ["title", "reason"]
-    ordering_fields = ["due_on", "priority", "created_at", "status"]
-    ordering = ["due_on", "pk"]
+    ordering_fields = ["due_on", "priority_rank", "created_at", "status"]
+    ordering = ["-priority_rank", "due_on", "pk"]  # most urgent first, as on the worklist page
 
     def get_queryset(self) -> QuerySet[Task]:
-        return tasks_visible_to(self.request.user).select_related("assignee")
+        return by_urgency(tasks_visible_to(self.request.user)).select_related("assignee")
 
     def get_object(self) -> Task:
         pk = parse_id(self.kwargs.get("pk"))
@@ -902,10 +902,16 @@ class TaskViewSet(ScopedViewSet):
         task = run_service(task_claim, actor=request.user, task=self.get_object())
         return self.output(task)
 
-    @extend_schema(summary="Complete a task", request=None, responses={200: s.TaskSerializer})
+    @extend_schema(
+        summary="Complete a task (an urgent one needs an outcome note)",
+        request=s.TaskCompleteSerializer,
+        responses={200: s.TaskSerializer},
+    )
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str) -> Response:
-        task = run_service(task_complete, actor=request.user, task=self.get_object())
+        task = self.get_object()
+        data = self.input(s.TaskCompleteSerializer)
+        task = run_service(task_complete, actor=request.user, task=task, note=data.get("note", ""))
         return self.output(task)
 
 

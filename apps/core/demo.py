@@ -1797,7 +1797,7 @@ def _write_patient(spec: PatientSpec, ctx: _Context) -> Patient:
         episode=episode, source=TaskSource.PLAN, status__in=OPEN_TASK_STATUSES
     ):
         if ctx.follow_up_kinds.get(task.title) in kinds_booked:
-            task_complete(actor=coordinator, task=task)
+            task_complete(actor=coordinator, task=task, note="Follow-up visit booked.")
     for t in spec.tasks:
         task_create(
             actor=coordinator,

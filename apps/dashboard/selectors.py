@@ -74,8 +74,8 @@ from apps.patients.models import (
 from apps.patients.selectors import patient_get_for_user, patients_visible_to, teams_of
 from apps.scheduling.models import Appointment, AppointmentKind, AppointmentStatus
 from apps.teams.models import Team, TeamMembership
-from apps.worklist.models import OPEN_TASK_STATUSES, PRIORITY_RANK, Task
-from apps.worklist.selectors import tasks_visible_to
+from apps.worklist.models import OPEN_TASK_STATUSES, Task
+from apps.worklist.selectors import by_urgency, tasks_visible_to
 
 from . import charts
 from .evidence import INSTRUMENT_LABELS, EvidenceView, evidence_view
@@ -985,9 +985,9 @@ def patient_page(
         key=lambda v: (-SEVERITY_RANK.get(Severity(v.flag.severity), 0), v.flag.raised_at),
     )
     tasks = list(
-        Task.objects.filter(patient=patient, status__in=OPEN_TASK_STATUSES)
-        .select_related("assignee")
-        .order_by("due_on", "pk")
+        by_urgency(
+            Task.objects.filter(patient=patient, status__in=OPEN_TASK_STATUSES)
+        ).select_related("assignee")
     )
     appointments = list(
         Appointment.objects.filter(patient=patient)
@@ -1147,12 +1147,6 @@ def _timeline(
 # Worklist and inbox
 # --------------------------------------------------------------------------------------------
 
-_PRIORITY_ORDER = Case(
-    *[When(priority=p, then=Value(rank)) for p, rank in PRIORITY_RANK.items()],
-    default=Value(0),
-    output_field=IntegerField(),
-)
-
 
 @dataclass
 class Worklist:
@@ -1163,7 +1157,8 @@ class Worklist:
 
 
 def worklist(user: Any) -> Worklist:
-    """My open tasks and my discipline's unclaimed queue in my teams, overdue first.
+    """My open tasks and my discipline's unclaimed queue in my teams, most urgent first, then
+    the earliest due (``apps.worklist.selectors.by_urgency``, as in the API).
 
     Queries: (1) my tasks, (2) the queue — each with its patient and team joined.
     """
@@ -1171,9 +1166,8 @@ def worklist(user: Any) -> Worklist:
         tasks_visible_to(user)
         .filter(status__in=OPEN_TASK_STATUSES)
         .select_related("patient", "team", "assignee")
-        .annotate(priority_rank=_PRIORITY_ORDER)
-        .order_by("due_on", "-priority_rank", "pk")
     )
+    base = by_urgency(base)
     mine = list(base.filter(assignee_id=user.pk))
     queue: Sequence[Task] = []
     label = ""

@@ -17,6 +17,9 @@ class TaskPriority(models.TextChoices):
 
 PRIORITY_RANK = {"routine": 1, "urgent": 2, "asap": 3, "stat": 4}
 
+#: Priorities whose completion needs an outcome note (what was done).
+URGENT_PRIORITIES = ("urgent", "asap", "stat")
+
 
 class TaskStatus(models.TextChoices):
     OPEN = "open", "Open"
@@ -92,6 +95,13 @@ class Task(TimeStampedModel):
         related_name="completed_tasks",
     )
     escalated_at = models.DateTimeField(null=True, blank=True)
+    outcome_note = models.TextField(
+        blank=True, help_text="What was done: required to complete an urgent task."
+    )
+
+    @property
+    def needs_outcome_note(self) -> bool:
+        return self.priority in URGENT_PRIORITIES
 
     class Meta:
         ordering = ["due_on", "-priority"]

@@ -71,9 +71,15 @@ def task_claim(*, actor: Any, task: Task) -> Task:
 
 
 @transaction.atomic
-def task_complete(*, actor: Any, task: Task) -> Task:
+def task_complete(*, actor: Any, task: Task, note: str = "") -> Task:
+    """Close the task; an urgent one (Urgent, ASAP, Immediately) needs an outcome note."""
+    note = (note or "").strip()
     if task.status not in OPEN_TASK_STATUSES:
         raise ValidationError({"status": "This task is already closed."})
+    if task.needs_outcome_note and not note:
+        raise ValidationError(
+            {"outcome_note": "Say what was done before completing this urgent task."}
+        )
     if (
         getattr(actor, "is_authenticated", False)
         and not actor.is_superuser
@@ -89,6 +95,7 @@ def task_complete(*, actor: Any, task: Task) -> Task:
             "status": TaskStatus.COMPLETED,
             "completed_at": timezone.now(),
             "completed_by": actor,
+            "outcome_note": note,
         },
     )
     return task

@@ -44,7 +44,7 @@ def test_create_claim_and_complete(on_team, team, episode, clinician_on_team):
         clinician_on_team.pk,
     )
 
-    completed = on_team.post(f"{URL}{body['id']}/complete/")
+    completed = on_team.post(f"{URL}{body['id']}/complete/", {"note": "Called back"}, format="json")
     assert (
         completed.json()["status"] == "completed"
         and completed.json()["completed_by"] == clinician_on_team.pk
@@ -147,3 +147,27 @@ def test_no_edit_or_delete(on_team, patient, check_error):
 )
 def test_unauthenticated_requests_are_401(anon, method, path, check_error):
     check_error(getattr(anon, method)(URL + path), 401, "not_authenticated")
+
+
+def test_it_lists_tasks_by_urgency_then_due_date(on_team, team):
+    patient = PatientFactory(team=team)
+    today = clinic_today()
+    urgent = TaskFactory(patient=patient, priority="urgent", due_on=today - dt.timedelta(days=2))
+    routine = TaskFactory(patient=patient, priority="routine", due_on=today - dt.timedelta(days=9))
+    stat = TaskFactory(patient=patient, priority="stat", due_on=today)
+
+    listed = [t["id"] for t in on_team.get(URL).json()["results"]]
+
+    assert listed == [stat.pk, urgent.pk, routine.pk]
+
+
+def test_it_refuses_to_complete_an_urgent_task_without_a_note_and_names_the_field(on_team, team):
+    task = TaskFactory(patient=PatientFactory(team=team), priority="stat")
+
+    refused = on_team.post(f"{URL}{task.pk}/complete/", {}, format="json")
+    assert refused.status_code == 400
+    assert "outcome_note" in str(refused.json())
+
+    done = on_team.post(f"{URL}{task.pk}/complete/", {"note": "Seen today"}, format="json")
+    assert done.status_code == 200, done.json()
+    assert done.json()["status"] == "completed"

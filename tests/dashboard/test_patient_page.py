@@ -211,3 +211,23 @@ def test_other_clinicians_do_not_see_who_viewed_the_record(client, full_patient,
     client.force_login(colleague)
     html = client.get(url(full_patient)).content.decode()
     assert "Who viewed this record" not in html
+
+
+def test_it_lists_the_patients_tasks_by_urgency_then_due_date(logged_in, patient):
+    from tests.factories import TaskFactory
+
+    today = clinic_today()
+    TaskFactory(patient=patient, title="Urgent opioid review", priority="urgent", due_on=today)
+    TaskFactory(patient=patient, title="Routine call", due_on=today - dt.timedelta(days=4))
+    TaskFactory(
+        patient=patient,
+        title="Cauda equina assessment",
+        priority="stat",
+        due_on=today + dt.timedelta(days=1),
+    )
+
+    html = logged_in.get(reverse("dashboard:patient", args=[patient.pk])).content.decode()
+    tasks = html[html.index('id="tasks-title"') :]
+
+    titles = re.findall(r"<div><strong>([^<]+)</strong></div>", tasks)[:3]
+    assert titles == ["Cauda equina assessment", "Urgent opioid review", "Routine call"]

@@ -81,3 +81,46 @@ def test_worklist_queries_do_not_grow(
     client.get(URL)
     with django_assert_max_num_queries(9):
         client.get(URL)
+
+
+def test_it_orders_the_worklist_by_urgency_then_due_date(logged_in, team, clinician_on_team):
+    patient = PatientFactory(team=team)
+    today = clinic_today()
+    for title, priority, due in [
+        ("Urgent opioid review", "urgent", today - dt.timedelta(days=2)),
+        ("Routine call", "routine", today - dt.timedelta(days=9)),
+        ("Cauda equina", "stat", today),
+        ("ASAP review", "asap", today + dt.timedelta(days=1)),
+        ("Urgent later", "urgent", today + dt.timedelta(days=1)),
+    ]:
+        TaskFactory(
+            patient=patient, assignee=clinician_on_team, title=title, priority=priority, due_on=due
+        )
+
+    html = logged_in.get(URL).content.decode()
+
+    assert _titles(html, 'id="mine-title"') == [
+        "Cauda equina",
+        "ASAP review",
+        "Urgent opioid review",
+        "Urgent later",
+        "Routine call",
+    ]
+
+
+def test_completing_an_urgent_task_asks_for_an_outcome_note(logged_in, team, clinician_on_team):
+    task = TaskFactory(
+        patient=PatientFactory(team=team), assignee=clinician_on_team, priority="stat"
+    )
+    html = logged_in.get(URL).content.decode()
+    assert f'id="outcome-note-w{task.pk}" name="outcome_note" required' in html
+
+    logged_in.post(reverse("dashboard:task_complete", args=[task.pk]), {"outcome_note": ""})
+    task.refresh_from_db()
+    assert task.status == "open"
+
+    logged_in.post(
+        reverse("dashboard:task_complete", args=[task.pk]), {"outcome_note": "Seen in ED"}
+    )
+    task.refresh_from_db()
+    assert (task.status, task.outcome_note) == ("completed", "Seen in ED")

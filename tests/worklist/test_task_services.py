@@ -190,3 +190,38 @@ def test_a_job_may_complete_a_task(patient):
     assert task.status == "completed"
     assert task.completed_by is None
     assert AuditEvent.objects.get(action="update").surface == "job"
+
+
+# --- completing an urgent task -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("priority", ["urgent", "asap", "stat"])
+def test_it_refuses_to_complete_an_urgent_task_without_an_outcome_note(
+    clinician_on_team, team, patient, priority
+):
+    task = TaskFactory(patient=patient, priority=priority, assignee=clinician_on_team)
+
+    with pytest.raises(ValidationError) as exc:
+        task_complete(actor=clinician_on_team, task=task, note="  ")
+
+    assert "outcome_note" in exc.value.message_dict
+    task.refresh_from_db()
+    assert task.status == "open"
+
+
+def test_an_urgent_task_is_completed_with_its_outcome_note(clinician_on_team, team, patient):
+    task = TaskFactory(patient=patient, priority="stat", assignee=clinician_on_team)
+
+    task_complete(actor=clinician_on_team, task=task, note="Seen in ED, MRI booked today.")
+
+    task.refresh_from_db()
+    assert (task.status, task.outcome_note) == ("completed", "Seen in ED, MRI booked today.")
+
+
+def test_a_routine_task_completes_without_a_note(clinician_on_team, team, patient):
+    task = TaskFactory(patient=patient, priority="routine", assignee=clinician_on_team)
+
+    task_complete(actor=clinician_on_team, task=task)
+
+    task.refresh_from_db()
+    assert task.status == "completed"

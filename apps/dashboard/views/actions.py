@@ -122,7 +122,7 @@ def task_claim_view(request: HttpRequest, task_id: int) -> HttpResponse:
 def task_complete_view(request: HttpRequest, task_id: int) -> HttpResponse:
     task = task_get_for_user(request.user, task_id)
     try:
-        task_complete(actor=request.user, task=task)
+        task_complete(actor=request.user, task=task, note=request.POST.get("outcome_note", ""))
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:
