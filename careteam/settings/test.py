@@ -31,3 +31,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-careteam-{os.getpid()}.sqlite3")}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django flushes a test database with TRUNCATE; the audit table refuses TRUNCATE except in a
+    # test_ database whose session says so (apps/audit/migrations/0003_refuse_truncate.py).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = (
+        _options.get("options", "") + " -c careteam.audit_truncate=allow"
+    ).strip()

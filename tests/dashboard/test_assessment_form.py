@@ -211,3 +211,23 @@ def test_assessment_detail_is_scoped_to_the_patients_team(
     assert "Section 3 — lifting" in html and "40" in html
     client.force_login(clinician_off_team)
     assert client.get(detail).status_code == 404
+
+
+def test_reading_an_assessment_detail_page_is_audited_once_naming_the_patient(
+    client, clinician_on_team, clinician_off_team, patient
+):
+    from apps.audit.models import AuditEvent
+
+    client.force_login(clinician_on_team)
+    post(client, patient, "phq9", **{f"item_{i}": 1 for i in range(1, 10)})
+    a = Assessment.objects.get()
+    detail = reverse("dashboard:assessment", args=[a.pk])
+    before = AuditEvent.objects.filter(action="view").count()
+    assert client.get(detail).status_code == 200
+    reads = AuditEvent.objects.filter(action="view").order_by("pk")[before:]
+    assert [(e.actor, e.patient, e.object_type, e.object_id, e.surface) for e in reads] == [
+        (clinician_on_team, patient, "assessments.assessment", str(a.pk), "page")
+    ]
+    client.force_login(clinician_off_team)
+    assert client.get(detail).status_code == 404
+    assert AuditEvent.objects.filter(action="view").count() == before + 1

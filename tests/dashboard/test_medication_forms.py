@@ -162,3 +162,17 @@ def test_another_teams_order_is_404(client, clinician_off_team, episode):
     )
     order.refresh_from_db()
     assert order.last_reviewed_on is None
+
+
+def test_opening_the_medication_edit_form_is_audited_once_naming_the_patient(
+    client, clinician_on_team, episode
+):
+    from apps.audit.models import AuditEvent
+
+    order = MedicationOrderFactory(episode=episode)
+    client.force_login(clinician_on_team)
+    assert client.get(reverse("dashboard:medication_edit", args=[order.pk])).status_code == 200
+    reads = AuditEvent.objects.filter(action="view")
+    assert [(e.actor, e.patient, e.object_type, e.object_id) for e in reads] == [
+        (clinician_on_team, episode.patient, "medications.medicationorder", str(order.pk))
+    ]

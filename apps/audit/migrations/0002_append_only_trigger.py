@@ -1,7 +1,7 @@
 """The audit trail is append-only in the database itself, not only through the ORM.
 
 PostgreSQL (production): a trigger refuses every UPDATE and DELETE of audit_auditevent
-(TRUNCATE, used by test-database flushes, is not a row operation and is not affected).
+(TRUNCATE is not a row operation: migration 0003 refuses it with a statement-level trigger).
 SQLite (local demo): a trigger refuses UPDATE; DELETE stays possible there because SQLite has
 no TRUNCATE and Django flushes test databases with DELETE. The ORM and admin refuse both
 everywhere (apps.audit.models)."""
