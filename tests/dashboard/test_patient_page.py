@@ -211,3 +211,22 @@ def test_other_clinicians_do_not_see_who_viewed_the_record(client, full_patient,
     client.force_login(colleague)
     html = client.get(url(full_patient)).content.decode()
     assert "Who viewed this record" not in html
+
+
+def test_the_goal_status_is_derived_from_the_measures_not_the_stored_field(logged_in, full_patient):
+    from apps.careplans.models import Goal
+
+    goal = Goal.objects.get(plan__episode__patient=full_patient)
+    goal.target = Decimal("0")  # not reached by the latest pain score
+    goal.due_on = clinic_today() - dt.timedelta(days=1)
+    goal.achievement_status = "in-progress"
+    goal.save()
+
+    html = logged_in.get(url(full_patient)).content.decode()
+    assert '<span class="badge goal-overdue">Overdue</span>' in html
+    assert "In progress" not in html
+
+    goal.target = Decimal("10")  # reached by any score
+    goal.save()
+    html = logged_in.get(url(full_patient)).content.decode()
+    assert '<span class="badge goal-met">Met</span>' in html
