@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from apps.core.admin_mixins import AuditedAdminMixin
 
 from .models import ClinicalSetting
+from .services import sync_clinical_settings
 from .thresholds import THRESHOLDS, ThresholdSpec
 
 
@@ -31,7 +32,18 @@ class ClinicalSettingAdmin(AuditedAdminMixin, admin.ModelAdmin):  # type: ignore
     The allowed range is checked by ``ClinicalSetting.clean`` and shown next to the value.
     """
 
-    list_display = ("key", "value", "default", "unit", "allowed_range", "changed_by", "updated_at")
+    list_display = (
+        "name",
+        "value",
+        "default",
+        "unit",
+        "allowed_range",
+        "source",
+        "changed_by",
+        "updated_at",
+    )
+    list_display_links = ("name",)
+    list_per_page = 200
     search_fields = ("key",)
     list_select_related = ("changed_by",)
     readonly_fields = (
@@ -72,6 +84,23 @@ class ClinicalSettingAdmin(AuditedAdminMixin, admin.ModelAdmin):  # type: ignore
                 ],
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        # Every threshold is listed (at its default) without anyone creating its row first.
+        sync_clinical_settings()
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="threshold", ordering="key")
+    def name(self, obj: ClinicalSetting) -> str:
+        return (
+            obj.key.replace("_", " ")
+            .capitalize()
+            .replace("Mme", "MME")
+            .replace("Nrs", "NRS")
+            .replace("Odi", "ODI")
+            .replace(" pt ", " PT ")
+            .replace("Pt ", "PT ")
+        )
 
     @admin.display(description="default")
     def default(self, obj: ClinicalSetting) -> Any:

@@ -48,6 +48,7 @@ from apps.careplans.models import (
     InterventionKind,
     PlanTemplate,
 )
+from apps.careplans.progress import NOT_MEASURED, GoalStatus, goal_status
 from apps.clinical import scoring
 from apps.clinical.selectors import thresholds as clinical_thresholds
 from apps.core.choices import SEVERITY_RANK, Discipline, Severity
@@ -805,6 +806,7 @@ class GoalView:
     current: str
     progress: int | None  # percent of the way from baseline to target
     note: str
+    status: GoalStatus = NOT_MEASURED  # derived from the measures (apps.careplans.progress)
 
 
 @dataclass(frozen=True)
@@ -850,14 +852,48 @@ class PatientPage:
     viewers: list[AuditEvent] | None = None
 
 
-def _goal_view(goal: Any, measures: dict[str, list[Measure]], patient: Patient) -> GoalView:
+def _goal_view(
+    goal: Any,
+    measures: dict[str, list[Measure]],
+    patient: Patient,
+    *,
+    started_on: dt.date,
+    today: dt.date,
+) -> GoalView:
     if goal.measure == GoalMeasure.WORK:
         working = patient.work_status in (WorkStatus.WORKING, WorkStatus.MODIFIED_DUTY)
-        return GoalView(goal, patient.get_work_status_display(), 100 if working else 0, "")
+        status = goal_status(
+            measure="work_status",
+            baseline=Fraction(0),
+            target=Fraction(1),
+            latest=Fraction(1 if working else 0),
+            started_on=started_on,
+            due_on=goal.due_on,
+            today=today,
+        )
+        return GoalView(goal, patient.get_work_status_display(), 100 if working else 0, "", status)
     series = [m for m in measures.get(goal.measure, []) if m.value is not None]
     if not series:
-        return GoalView(goal, "—", None, "No measure yet.")
+        status = goal_status(
+            measure=goal.measure,
+            baseline=None,
+            target=None,
+            latest=None,
+            started_on=started_on,
+            due_on=goal.due_on,
+            today=today,
+        )
+        return GoalView(goal, "—", None, "No measure yet.", status)
     current = series[-1]
+    status = goal_status(
+        measure=goal.measure,
+        baseline=None if goal.baseline is None else Fraction(goal.baseline),
+        target=None if goal.target is None else Fraction(goal.target),
+        latest=Fraction(current.value) if current.value is not None else None,
+        started_on=started_on,
+        due_on=goal.due_on,
+        today=today,
+    )
     progress = None
     if goal.baseline is not None and goal.target is not None:
         base, target, now = (
@@ -872,7 +908,7 @@ def _goal_view(goal: Any, measures: dict[str, list[Measure]], patient: Patient) 
         elif gap <= 0:
             progress = 100
     value = charts.fmt(float(current.value)) if current.value is not None else "—"
-    return GoalView(goal, f"{value} on {current.taken_on:%-d %b}", progress, "")
+    return GoalView(goal, f"{value} on {current.taken_on:%-d %b}", progress, "", status)
 
 
 def _group_interventions(items: Iterable[Any]) -> list[tuple[str, list[Any]]]:
@@ -1035,7 +1071,14 @@ def patient_page(
         care_team=care_team,
         members=members,
         plan=plan,
-        goals=[_goal_view(g, measures, patient) for g in plan.goals.all()] if plan else [],
+        goals=(
+            [
+                _goal_view(g, measures, patient, started_on=plan.started_on, today=today)
+                for g in plan.goals.all()
+            ]
+            if plan
+            else []
+        ),
         interventions=_group_interventions(plan.interventions.all()) if plan else [],
         medications=active_meds,
         stopped_medications=[m for m in medications if not m.is_active_on(today)],

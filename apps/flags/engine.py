@@ -29,7 +29,7 @@ from apps.worklist.models import OPEN_TASK_STATUSES, Task, TaskSource, TaskStatu
 
 from .models import OPEN_FLAG_STATUSES, Flag, FlagStatus
 from .routing import TeamDirectory, task_fields
-from .rules import RULES, Outcome, Rule
+from .rules import RULES, Outcome, Rule, headline, rule_label, without_title
 from .snapshot import EpisodeSnapshot, among, fast_timestamptz, load_snapshots
 
 logger = logging.getLogger(__name__)
@@ -359,8 +359,10 @@ def _create_tasks(
                 team_id=snap.team_id,
                 patient_id=snap.patient_id,
                 episode_id=snap.episode_id,
-                title=f"{RULES[code].title}: {outcome.summary}"[:200],
-                reason=f"Raised by the monitoring rule “{code}”: {outcome.summary}",
+                title=headline(code, outcome.summary)[:200],
+                reason=(
+                    f"Raised by the {rule_label(code)} rule: {without_title(code, outcome.summary)}"
+                ),
                 assignee_id=directory.assignee(snap.team_id, route),
                 discipline=directory.queue(snap.team_id, route),
                 source=TaskSource.FLAG,

@@ -35,7 +35,9 @@ from kombu.exceptions import OperationalError as BrokerError
 from apps.assessments.models import OUTCOME_INSTRUMENTS, Assessment, Instrument, Reporter
 from apps.clinical.selectors import threshold
 from apps.core.choices import SEVERITY_RANK, Discipline, Severity
+from apps.core.text import format_date
 from apps.flags.models import Flag, FlagStatus
+from apps.flags.rules import headline
 from apps.patients.models import ACUTE_MAX_DAYS, Channel, Episode, EpisodeStatus, Patient
 from apps.patients.selectors import patients_visible_to
 from apps.scheduling.models import Appointment, AppointmentStatus
@@ -580,7 +582,7 @@ def digest_content(clinician: Any, *, today: dt.date, now: dt.datetime) -> Diges
 def _task_line(task: Task, *, with_due: bool) -> str:
     parts = [f"- {task.title}"]
     if with_due:
-        parts.append(f"(due {task.due_on:%Y-%m-%d})")
+        parts.append(f"(due {format_date(task.due_on)})")
     if task.patient is not None:
         parts.append(f"— {task.patient.full_name}: {_site_url(task.patient.get_absolute_url())}")
     return " ".join(parts)
@@ -592,7 +594,8 @@ def _digest_body(clinician: Any, today: dt.date, content: DigestContent) -> str:
     if content.new_flags:
         lines += ["", f"New flags in the last 24 hours ({len(content.new_flags)}):"]
         lines += [
-            f"- [{f.get_severity_display()}] {f.patient.full_name}: {f.summary} ({f.rule_code}) "
+            f"- [{f.get_severity_display()}] {f.patient.full_name}: "
+            f"{headline(f.rule_code, f.summary)} "
             f"{_site_url(f.patient.get_absolute_url())}"
             for f in content.new_flags
         ]

@@ -42,7 +42,6 @@ from apps.careplans.models import (
     PlanTemplateIntervention,
 )
 from apps.clinical.models import ClinicalSetting
-from apps.clinical.thresholds import THRESHOLDS
 from apps.conferences.models import AgendaItem, CaseConference, ConferenceInput
 from apps.core.choices import Discipline
 from apps.core.dates import clinic_today
@@ -214,11 +213,10 @@ BUILDERS: dict[type[Model], Callable[[Clinician], Model]] = {
         text="Progressing the exercise programme.",
     ),
     AuditEvent: lambda admin: _audit_event(admin),
-    ClinicalSetting: lambda admin: ClinicalSetting.objects.create(
-        key=sorted(set(THRESHOLDS) - set(ClinicalSetting.objects.values_list("key", flat=True)))[0],
-        value=Decimal("7"),
-        changed_by=admin,
-    ),
+    # The changelist gives every threshold a row, so take the first one (created if need be).
+    ClinicalSetting: lambda admin: ClinicalSetting.objects.update_or_create(
+        key="acute_check_day", defaults={"value": Decimal("7"), "changed_by": admin}
+    )[0],
     IntervalSchedule: lambda admin: IntervalSchedule.objects.create(every=15, period="minutes"),
     CrontabSchedule: lambda admin: CrontabSchedule.objects.create(minute="0", hour="7"),
     SolarSchedule: lambda admin: SolarSchedule.objects.create(

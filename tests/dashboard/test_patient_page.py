@@ -231,3 +231,22 @@ def test_it_lists_the_patients_tasks_by_urgency_then_due_date(logged_in, patient
 
     titles = re.findall(r"<div><strong>([^<]+)</strong></div>", tasks)[:3]
     assert titles == ["Cauda equina assessment", "Urgent opioid review", "Routine call"]
+
+
+def test_the_goal_status_is_derived_from_the_measures_not_the_stored_field(logged_in, full_patient):
+    from apps.careplans.models import Goal
+
+    goal = Goal.objects.get(plan__episode__patient=full_patient)
+    goal.target = Decimal("0")  # not reached by the latest pain score
+    goal.due_on = clinic_today() - dt.timedelta(days=1)
+    goal.achievement_status = "in-progress"
+    goal.save()
+
+    html = logged_in.get(url(full_patient)).content.decode()
+    assert '<span class="badge goal-overdue">Overdue</span>' in html
+    assert "In progress" not in html
+
+    goal.target = Decimal("10")  # reached by any score
+    goal.save()
+    html = logged_in.get(url(full_patient)).content.decode()
+    assert '<span class="badge goal-met">Met</span>' in html

@@ -93,3 +93,10 @@ def test_team_overview_queries_do_not_grow(
     client.get("/")
     with django_assert_max_num_queries(17):
         client.get(reverse("dashboard:team", args=[team.pk]))
+
+
+def test_it_says_no_urgent_flag_was_acknowledged_rather_than_median_over_0(logged_in, team):
+    html = logged_in.get(reverse("dashboard:team", args=[team.pk])).content.decode()
+
+    assert "over 0" not in html
+    assert "No urgent flag acknowledged in the last 90 days." in html

@@ -1,6 +1,7 @@
 """plan_daily_digests: one email per clinician per day with their flags and tasks."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -61,7 +62,10 @@ def test_it_lists_new_flags_tasks_due_today_and_overdue_tasks(clock, now, team, 
     assert digest.to_address == pt.email
     body = digest.body
     assert "New flags in the last 24 hours (1)" in body
-    assert "Ada Lovelace: No outcome measure in 14 days" in body
+    assert "Ada Lovelace: Outcome measure overdue: No outcome measure in 14 days" in body
+    # Text a person reads: rule names, not codes; "10 May 2026", never ISO dates.
+    assert "assessment_overdue" not in body
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", body.replace(digest.idempotency_key, ""))
     assert "Tasks due today (1)" in body and "Review home programme" in body
     assert "Overdue tasks (1)" in body and "Book PT visit" in body
     for absent in (

@@ -38,4 +38,33 @@ RULES: dict[str, Rule] = {
 
 RULE_CHOICES = [(code, rule.title) for code, rule in RULES.items()]
 
-__all__ = ["RULES", "RULE_CHOICES", "Outcome", "Route", "Rule", "Thresholds"]
+
+def rule_label(code: str) -> str:
+    """The human name of a rule (never its code) — the one registry every text uses."""
+    rule = RULES.get(code)
+    return rule.title if rule else code.replace("_", " ").capitalize()
+
+
+def without_title(code: str, summary: str) -> str:
+    """A flag's summary without its rule's title in front ("Red flag: X" -> "X")."""
+    prefix = f"{rule_label(code)}: "
+    return summary[len(prefix) :] if summary.startswith(prefix) else summary
+
+
+def headline(code: str, summary: str) -> str:
+    """ "<Rule title>: <summary>", with the title once even when the summary already starts with it."""
+    detail = without_title(code, summary)
+    return f"{rule_label(code)}: {detail}" if detail else rule_label(code)
+
+
+__all__ = [
+    "RULES",
+    "RULE_CHOICES",
+    "Outcome",
+    "Route",
+    "Rule",
+    "Thresholds",
+    "headline",
+    "rule_label",
+    "without_title",
+]

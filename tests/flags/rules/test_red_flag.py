@@ -109,3 +109,15 @@ def test_its_evidence_lists_every_open_sign(clinic):
     ]
     assert flag.evidence["thresholds"] == {}
     assert flag.fingerprint == "findings:" + ",".join(sorted([str(fever.pk), str(weight.pk)]))
+
+
+def test_its_task_reads_like_a_sentence_with_no_doubled_title_or_rule_code(clinic):
+    with clinic.travel(TODAY):
+        episode = clinic.episode(onset=ONSET)
+        clinic.red_flag(episode, "bladder_bowel", on=TODAY)
+
+        task = clinic.task(clinic.evaluate(episode)[RULE])
+
+    assert task.title == "Red flag: Loss of bladder or bowel control"
+    assert RULE not in task.reason
+    assert task.reason == "Raised by the Red flag rule: Loss of bladder or bowel control"

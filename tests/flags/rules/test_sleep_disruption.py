@@ -116,3 +116,25 @@ def test_an_admin_threshold_changes_the_decision_and_the_evidence(clinic):
 
     assert flag.evidence["thresholds"] == {"poor_sleep_max": "5"}
     assert flag.evidence["reason"] == "Sleep quality ≤ 5 twice in a row."
+
+
+def test_a_poor_sleep_threshold_changed_in_admin_applies_on_the_next_rule_run(
+    clinic, client, admin
+):
+    from django.urls import reverse
+
+    from apps.clinical.models import ClinicalSetting
+
+    with clinic.travel(TODAY):
+        episode, _ = _sleeping(clinic, 5, 3)
+        assert RULE not in clinic.evaluate(episode)
+
+        client.force_login(admin)
+        client.get(reverse("admin:clinical_clinicalsetting_changelist"))
+        setting = ClinicalSetting.objects.get(key="poor_sleep_max")
+        response = client.post(
+            reverse("admin:clinical_clinicalsetting_change", args=[setting.pk]), {"value": "5"}
+        )
+        assert response.status_code == 302
+
+        assert RULE in clinic.evaluate(episode)
