@@ -875,13 +875,7 @@ def s_red_flag_acute(c: _Chart) -> None:
         -1,
         "Phoned the nurse line: numbness around the buttocks and inner thighs since yesterday.",
     )
-    c.task(
-        "Same-day assessment: new saddle anaesthesia",
-        "Possible cauda equina syndrome reported on the nurse line.",
-        0,
-        assignee=D.PHYSICIAN,
-        priority=TaskPriority.STAT,
-    )
+    # No hand-made task: the red-flag rule raises the one "Immediately" task for this flag.
 
 
 def s_red_flag_cancer(c: _Chart) -> None:
@@ -897,13 +891,7 @@ def s_red_flag_cancer(c: _Chart) -> None:
     c.flag(RedFlagSign.CANCER_HISTORY, -12, "Breast cancer treated in 2019, in remission.")
     c.flag(RedFlagSign.WEIGHT_LOSS, -5, "Reports 5 kg weight loss over 2 months, not trying.")
     c.flag(RedFlagSign.NIGHT_PAIN, -5, "Constant pain at night, not eased by position.")
-    c.task(
-        "Arrange MRI and blood tests (red-flag work-up)",
-        "History of cancer with new weight loss and night pain.",
-        1,
-        assignee=D.PHYSICIAN,
-        priority=TaskPriority.URGENT,
-    )
+    # No hand-made task: the red-flag rule raises the one urgent work-up task for these flags.
 
 
 def _stalled(

@@ -25,7 +25,7 @@ from apps.clinical.selectors import thresholds
 from apps.conferences.models import AgendaItem, CaseConference
 from apps.core.choices import Severity
 from apps.patients.models import Episode, Patient
-from apps.worklist.models import OPEN_TASK_STATUSES, Task, TaskSource, TaskStatus
+from apps.worklist.models import OPEN_TASK_STATUSES, PRIORITY_RANK, Task, TaskSource, TaskStatus
 
 from .models import OPEN_FLAG_STATUSES, Flag, FlagStatus
 from .routing import TeamDirectory, task_fields
@@ -367,7 +367,7 @@ def _create_tasks(
                 discipline=directory.queue(snap.team_id, route),
                 source=TaskSource.FLAG,
                 flag=flag,
-                **task_fields(outcome.severity, today),
+                **task_fields(outcome.severity, today, route.priority),
             )
         )
     if tasks:
@@ -381,7 +381,12 @@ def _sync_task_priority(flags: list[Flag], today: dt.date) -> None:
     tasks = list(Task.objects.filter(flag_id__in=list(by_flag), status__in=OPEN_TASK_STATUSES))
     changed = []
     for task in tasks:
-        fields = task_fields(by_flag[task.flag_id].severity, today)  # type: ignore[index]
+        flag = by_flag[task.flag_id]  # type: ignore[index]
+        fields = task_fields(flag.severity, today)
+        if flag.severity == Severity.URGENT and PRIORITY_RANK.get(
+            task.priority, 0
+        ) > PRIORITY_RANK.get(fields["priority"], 0):
+            continue  # an "Immediately" task (Route.priority) is never downgraded to "Urgent"
         if task.priority != fields["priority"]:
             task.priority = fields["priority"]
             task.due_on = min(task.due_on, fields["due_on"])

@@ -51,6 +51,7 @@ class TeamDirectory:
         ]
 
 
-def task_fields(severity: str, today: dt.date) -> dict[str, Any]:
-    priority, due_in = TASK_TIMING[Severity(severity)]
-    return {"priority": priority, "due_on": today + dt.timedelta(days=due_in)}
+def task_fields(severity: str, today: dt.date, priority: str | None = None) -> dict[str, Any]:
+    """A flag task's priority and due date; ``priority`` is the rule's override (Route.priority)."""
+    default, due_in = TASK_TIMING[Severity(severity)]
+    return {"priority": priority or default, "due_on": today + dt.timedelta(days=due_in)}

@@ -584,6 +584,38 @@ def test_the_rule_engine_raises_every_rule_on_the_seeded_caseload(seeded):
     assert flagged <= labelled
 
 
+def test_each_demo_red_flag_has_one_task_and_cauda_equina_is_at_the_top(seeded):
+    """One red flag, one task: the demo adds no hand-made task beside the rule's (it did, so a
+    clinician saw two tasks for one flag), and a possible cauda equina is "Immediately"."""
+    from apps.flags import engine
+    from apps.flags.models import Flag
+    from apps.worklist.selectors import by_urgency
+
+    engine.evaluate_all_now()
+    red_flag_patients = [s.mrn for s in demo.build_specs(60) if "red_flag" in s.situations]
+    assert red_flag_patients
+    for mrn in red_flag_patients:
+        patient = Patient.objects.get(mrn=mrn)
+        flag = Flag.objects.get(patient=patient, rule_code="red_flag", status="open")
+        open_tasks = Task.objects.filter(patient=patient, status__in=OPEN_TASK_STATUSES)
+        about_red_flags = [
+            t
+            for t in open_tasks
+            if t.flag_id == flag.pk
+            or "red-flag" in t.title.lower()
+            or "cauda" in (t.title + t.reason).lower()
+        ]
+        assert [t.flag_id for t in about_red_flags] == [flag.pk], mrn
+    cauda = Flag.objects.filter(rule_code="red_flag", evidence__reason__startswith="Possible cauda")
+    assert cauda.exists()
+    for flag in cauda:
+        team_tasks = by_urgency(
+            Task.objects.filter(team=flag.tasks.get().team, status__in=OPEN_TASK_STATUSES)
+        )
+        assert team_tasks.first().priority == "stat"
+        assert flag.tasks.get().priority == "stat"
+
+
 def test_evaluate_rules_on_the_demo_flags_every_rule_and_a_second_run_changes_nothing(seeded):
     """The issue's check, through the commands: seed_demo, then evaluate_rules twice."""
     from io import StringIO

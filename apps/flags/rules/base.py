@@ -28,6 +28,9 @@ class Route:
 
     disciplines: tuple[str, ...]
     clinician_id: int | None = None
+    # The task's priority when the severity's default (routing.TASK_TIMING) is not enough: a
+    # possible cauda equina is "Immediately" (stat), not merely "Urgent".
+    priority: str | None = None
 
 
 class Outcome:

@@ -22,15 +22,56 @@ TODAY = ONSET + dt.timedelta(days=5)
 def test_it_flags_a_red_flag_sign_as_urgent_for_the_physician(clinic):
     with clinic.travel(TODAY):
         episode = clinic.episode(onset=ONSET)
-        clinic.red_flag(episode, "bladder_bowel", on=TODAY)
+        clinic.red_flag(episode, "night_pain", on=TODAY)
 
         flag = clinic.evaluate(episode)[RULE]
 
     assert flag.severity == "urgent"
-    assert flag.summary == "Red flag: Loss of bladder or bowel control"
+    assert flag.summary == "Red flag: Night pain"
     task = clinic.task(flag)
     assert task.assignee == clinic.physician
     assert (task.discipline, task.priority, task.due_on) == ("physician", "urgent", TODAY)
+
+
+@pytest.mark.parametrize("sign", ["bladder_bowel", "saddle_anaesthesia", "leg_deficit"])
+def test_a_possible_cauda_equina_is_one_immediately_task_due_today(clinic, sign):
+    # Fails before the Route.priority override: the task was "urgent", below nothing.
+    with clinic.travel(TODAY):
+        episode = clinic.episode(onset=ONSET)
+        clinic.red_flag(episode, sign, on=TODAY)
+
+        flag = clinic.evaluate(episode)[RULE]
+
+    assert flag.evidence["reason"] == "Possible cauda equina: emergency physician assessment today."
+    assert [(t.priority, t.get_priority_display(), t.due_on) for t in flag.tasks.all()] == [
+        ("stat", "Immediately", TODAY)
+    ]
+
+
+def test_several_signs_make_one_flag_with_one_task(clinic):
+    with clinic.travel(TODAY):
+        episode = clinic.episode(onset=ONSET)
+        for sign in ("cancer_history", "weight_loss", "night_pain"):
+            clinic.red_flag(episode, sign, on=TODAY)
+
+        flag = clinic.evaluate(episode)[RULE]
+        clinic.evaluate(episode)
+
+    assert flag.summary == "Red flag: History of cancer, Unexplained weight loss, Night pain"
+    assert episode.patient.tasks.filter(status="open").count() == 1
+
+
+def test_a_new_cauda_equina_sign_on_an_open_flag_keeps_its_task_immediately(clinic):
+    with clinic.travel(TODAY) as traveller:
+        episode = clinic.episode(onset=ONSET)
+        clinic.red_flag(episode, "saddle_anaesthesia", on=TODAY)
+        clinic.evaluate(episode)
+        traveller.shift(dt.timedelta(days=1))
+        clinic.red_flag(episode, "fever", on=TODAY + dt.timedelta(days=1))
+
+        flag = clinic.evaluate(episode)[RULE]
+
+    assert [t.priority for t in flag.tasks.all()] == ["stat"]
 
 
 def test_evaluating_the_patient_after_the_screen_raises_it(clinic):
