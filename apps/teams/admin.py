@@ -58,6 +58,7 @@ class TeamMembershipInline(ScopedTabularInline):
 @admin.register(Team)
 class TeamAdmin(ScopedModelAdmin):
     team_path = "pk"
+    ordering = ("name",)  # the counts below make a GROUP BY, which drops Meta.ordering
     list_display = ("name", "member_count", "patient_count", "lead", "updated_at")
     search_fields = ("name", "description")
     inlines = (TeamMembershipInline,)
