@@ -21,11 +21,13 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
+from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q, QuerySet
-from django.forms import ModelForm
+from django.forms import ModelChoiceField, ModelForm, ModelMultipleChoiceField
+from django.forms.models import InlineForeignKeyField
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -182,6 +184,86 @@ class PatientScopedAdminMixin:
     def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
         inlines = super().get_inlines(request, obj)  # type: ignore[misc]
         return [scoped_admin_class(inline) for inline in inlines]
+
+    # Clinician fields this rule leaves alone: a membership's new member, or a field whose admin
+    # checks the same rule with its own message (the care team's, in its formset).
+    clinicians_from_any_team: tuple[str, ...] = ()
+
+    def team_of_row(self, row: Any, cleaned: dict[str, Any] | None = None) -> Any:
+        """The team ``row`` belongs to, through its patient (else ``team_path``); the form's
+        ``cleaned`` values win over the row's own."""
+        paths = []
+        if self.patient_path is not None:
+            paths.append("team" if self.patient_path == "pk" else f"{self.patient_path}__team")
+        if self.team_path is not None:
+            paths.append(self.team_path)
+        for path in paths:
+            first, *rest = path.split("__")
+            obj = row if first == "pk" else (cleaned or {}).get(first)
+            if obj is None and first != "pk":
+                obj = getattr(row, first, None)  # not on this form (read-only)
+            for part in rest:
+                obj = getattr(obj, part, None)
+            if obj is not None:
+                return obj
+        return None
+
+    def team_of_form(self, form: Any) -> Any:
+        if isinstance(self, InlineModelAdmin):
+            # An inline row belongs to its parent's team; the parent is the cleaned value of
+            # the inline's foreign key (populated even on the parent's add page).
+            parent_admin = self._site()._registry.get(self.parent_model)
+            for name, field in form.fields.items():
+                if isinstance(field, InlineForeignKeyField) and parent_admin is not None:
+                    parent = form.cleaned_data.get(name)
+                    return parent_admin.team_of_row(parent) if parent is not None else None
+            return None
+        return self.team_of_row(form.instance, form.cleaned_data)
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        """Every clinician a form names (prescriber, assignee, author, chair...) must be a member
+        of the row's team — for superusers too; the services apply the same rule."""
+        # ``change`` by keyword: UserAdmin and others take (request, obj=None, **kwargs).
+        form_class = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
+        return clinicians_on_team_form(form_class, self)
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
+        formset.form = clinicians_on_team_form(formset.form, self)
+        return formset
+
+
+def clinicians_on_team_form(form_class: Any, model_admin: Any) -> Any:
+    """``form_class`` refusing a clinician (a user-valued field the form changes) who is not a
+    member of the row's team (``model_admin.team_of_form``)."""
+    if not isinstance(form_class, type) or not issubclass(form_class, ModelForm):
+        return form_class
+    user_model = get_user_model()
+
+    class NamedCliniciansOnTeam(form_class):  # type: ignore[valid-type,misc]
+        def clean(self) -> Any:
+            cleaned = super().clean()
+            named = [
+                name
+                for name, field in self.fields.items()
+                if isinstance(field, ModelChoiceField)
+                and not isinstance(field, ModelMultipleChoiceField)
+                and getattr(field.queryset, "model", None) is user_model
+                and name not in model_admin.clinicians_from_any_team
+                and name in self.changed_data
+                and name not in self.errors  # the admin's own, more specific rule said it
+                and cleaned.get(name) is not None
+            ]
+            team: Any = model_admin.team_of_form(self) if named else None
+            for name in named if team is not None else ():
+                if not team.members.filter(pk=cleaned[name].pk).exists():
+                    self.add_error(name, "Choose a member of the team this record belongs to.")
+            return cleaned
+
+    NamedCliniciansOnTeam.__name__ = form_class.__name__
+    return NamedCliniciansOnTeam
 
 
 _SCOPED_CLASSES: dict[type, type] = {}

@@ -32,6 +32,7 @@ class TeamMembershipInline(ScopedTabularInline):
     """Members on the team's page: changed by superusers and by the team's lead."""
 
     model = TeamMembership
+    clinicians_from_any_team = ("clinician",)  # the clinician joins the team here
     extra = 1
     autocomplete_fields = ("clinician",)
     fields = ("clinician", "is_lead")
@@ -102,6 +103,7 @@ class TeamAdmin(ScopedModelAdmin):
 @admin.register(TeamMembership)
 class TeamMembershipAdmin(ScopedModelAdmin):
     team_path = "team"
+    clinicians_from_any_team = ("clinician",)  # the clinician joins the team here
     list_display = ("clinician", "team", "is_lead", "created_at")
     list_filter = ("team", "is_lead", "clinician__discipline")
     search_fields = (

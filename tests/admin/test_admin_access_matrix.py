@@ -412,3 +412,75 @@ def test_a_staff_member_cannot_add_a_row_naming_another_teams_row(client, matrix
         assert response.status_code == 200, f"added with team B's {name}"
         assert refused(response.context["adminform"].form.errors, name), errors_of(response)
     assert snapshot(model) == before
+
+
+@pytest.fixture
+def colleague_elsewhere(matrix) -> Clinician:
+    """The staff member is also on team C; this clinician is on team C only."""
+    team_c = TeamFactory(name="Team C")
+    TeamMembershipFactory(team=team_c, clinician=matrix.staff)
+    clinician = ClinicianFactory(username="colleague_c")
+    TeamMembershipFactory(team=team_c, clinician=clinician)
+    return clinician
+
+
+def _clinician_fields(form: Any, model_admin: Any) -> list[str]:
+    return [
+        name
+        for name, field in relations(form)
+        if field.queryset.model is Clinician
+        and name not in getattr(model_admin, "clinicians_from_any_team", ())
+    ]
+
+
+@pytest.mark.parametrize("model", CHANGEABLE, ids=lambda m: m._meta.label)
+def test_a_multi_team_staff_member_cannot_name_a_clinician_off_the_rows_team(
+    client, matrix, colleague_elsewhere, model
+):
+    """Prescriber, assignee, author, chair, recipient...: a colleague from the user's other team
+    is offered (the user shares a team with them) but refused for this team's row."""
+    ours = matrix.row(matrix.ours, model)
+    change_url = _url(model, "change", ours.pk)
+    client.force_login(matrix.staff)
+    page = client.get(change_url)
+    if not page.context["has_change_permission"]:
+        pytest.skip(f"{model._meta.label} is read-only for this user")
+    data = post_data(page)
+    before = snapshot(model)
+    model_admin = django_admin.site._registry[model]
+
+    for name in _clinician_fields(page.context["adminform"].form, model_admin):
+        response = client.post(change_url, {**data, name: str(colleague_elsewhere.pk)})
+
+        assert response.status_code == 200, f"{name}: a clinician of another team was saved"
+        assert response.context["adminform"].form.errors.get(name), errors_of(response)
+        assert snapshot(model) == before
+
+    for inline_admin, inline in zip(
+        model_admin.get_inline_instances(page.wsgi_request, ours),
+        page.context["inline_admin_formsets"],
+        strict=True,
+    ):
+        formset = inline.formset
+        if not inline.has_add_permission:
+            continue
+        index = formset.total_form_count()
+        for name in _clinician_fields(formset.empty_form, inline_admin):
+            inline_before = snapshot(formset.model)
+            response = client.post(
+                change_url,
+                {
+                    **data,
+                    f"{formset.prefix}-TOTAL_FORMS": str(index + 1),
+                    f"{formset.prefix}-{index}-{name}": str(colleague_elsewhere.pk),
+                },
+            )
+
+            assert response.status_code == 200, f"inline {formset.prefix}: {name} was saved"
+            (bound,) = [
+                f.formset
+                for f in response.context["inline_admin_formsets"]
+                if f.formset.prefix == formset.prefix
+            ]
+            assert bound.forms[index].errors.get(name), bound.errors
+            assert snapshot(formset.model) == inline_before
