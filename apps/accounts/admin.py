@@ -5,10 +5,16 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
-from apps.core.admin_mixins import AuditedAdminMixin
+from apps.core.admin_mixins import (
+    AuditedAdminMixin,
+    PatientScopedAdminMixin,
+    ScopedTabularInline,
+    is_unrestricted,
+    visible_teams,
+)
 from apps.teams.models import TeamMembership
 
 from .models import Clinician
@@ -27,8 +33,12 @@ class ClinicianChangeForm(UserChangeForm):  # type: ignore[type-arg]
         fields = "__all__"
 
 
-class ClinicianTeamMembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+class ClinicianTeamMembershipInline(ScopedTabularInline):
+    """A clinician's teams (those the user shares). Changed here by superusers only; a team's
+    lead changes their own team's members on the team's page."""
+
     model = TeamMembership
+    team_path = "team"
     fk_name = "clinician"
     extra = 0
     autocomplete_fields = ("team",)
@@ -36,9 +46,24 @@ class ClinicianTeamMembershipInline(admin.TabularInline):  # type: ignore[type-a
     verbose_name = "team"
     verbose_name_plural = "teams"
 
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_unrestricted(request.user) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_unrestricted(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_unrestricted(request.user) and super().has_delete_permission(request, obj)
+
+
+# Who may do what: granted by superusers only (otherwise "change clinician" would be superuser).
+PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
 
 @admin.register(Clinician)
-class ClinicianAdmin(AuditedAdminMixin, UserAdmin):  # type: ignore[type-arg]
+class ClinicianAdmin(PatientScopedAdminMixin, AuditedAdminMixin, UserAdmin):  # type: ignore[type-arg]
+    """Staff who are not superusers see (and pick, in every form) the members of their teams."""
+
     form = ClinicianChangeForm
     add_form = ClinicianCreationForm
     inlines = (ClinicianTeamMembershipInline,)
@@ -108,12 +133,24 @@ class ClinicianAdmin(AuditedAdminMixin, UserAdmin):  # type: ignore[type-arg]
             messages.SUCCESS,
         )
 
+    def scope_queryset(self, request: HttpRequest, qs: QuerySet[Any]) -> QuerySet[Any]:
+        if is_unrestricted(request.user):
+            return qs
+        teammates = TeamMembership.objects.filter(team__in=visible_teams(request))
+        return qs.filter(Q(pk__in=teammates.values("clinician_id")) | Q(pk=request.user.pk))
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return (
             super()
             .get_queryset(request)
             .annotate(_team_count=Count("team_memberships", distinct=True))
         )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if is_unrestricted(request.user) or obj is None:
+            return readonly
+        return (*readonly, *PRIVILEGE_FIELDS)
 
     @admin.display(description="name", ordering="last_name")
     def full_name(self, obj: Clinician) -> str:

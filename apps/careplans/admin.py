@@ -132,6 +132,7 @@ class PlanTemplateFollowUpInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(PlanTemplate)
 class PlanTemplateAdmin(AuditedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    shared_across_teams = True  # the clinic's programmes, used by every team
     list_display = (
         "name",
         "slug",
@@ -176,6 +177,7 @@ class PlanTemplateAdmin(AuditedAdminMixin, admin.ModelAdmin):  # type: ignore[ty
 
 
 class _TemplatePartAdmin(AuditedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    shared_across_teams = True
     list_select_related = ("template",)
     autocomplete_fields = ("template",)
 

@@ -32,6 +32,8 @@ class ClinicalSettingAdmin(AuditedAdminMixin, admin.ModelAdmin):  # type: ignore
     The allowed range is checked by ``ClinicalSetting.clean`` and shown next to the value.
     """
 
+    shared_across_teams = True  # one set of thresholds for the whole clinic
+
     list_display = (
         "name",
         "value",

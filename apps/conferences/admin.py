@@ -33,6 +33,7 @@ class AgendaItemInline(ScopedTabularInline):
 @admin.register(CaseConference)
 class CaseConferenceAdmin(ScopedModelAdmin):
     team_path = "team"
+    ordering = ("-scheduled_for",)  # the count below makes a GROUP BY, which drops Meta.ordering
     list_display = ("scheduled_for", "team", "status", "chair", "item_count")
     list_filter = ("status", "team", "scheduled_for")
     search_fields = ("team__name", "notes")
@@ -65,6 +66,7 @@ class ConferenceInputInline(ScopedTabularInline):
 @admin.register(AgendaItem)
 class AgendaItemAdmin(ScopedModelAdmin):
     patient_path = "patient"
+    ordering = ("order", "id")  # the count below makes a GROUP BY, which drops Meta.ordering
     list_display = ("patient", "conference", "reason", "order", "discussed", "input_count")
     list_filter = ("reason", "discussed", "conference__team", "conference__scheduled_for")
     search_fields = (*PATIENT_SEARCH, "conference__team__name")

@@ -21,6 +21,7 @@ from apps.core.services import model_create, model_update
 from apps.flags.models import OPEN_FLAG_STATUSES, Flag
 from apps.flags.rules import RULES
 from apps.patients.models import Episode
+from apps.teams.selectors import is_team_member
 from apps.worklist.models import Task, TaskPriority, TaskSource
 from apps.worklist.services import task_create
 
@@ -112,8 +113,14 @@ def conference_create(
         scheduled_for = timezone.make_aware(scheduled_for)
     if timezone.localdate(scheduled_for) < clinic_today():
         raise ValidationError({"scheduled_for": "Plan the conference for today or later."})
-    if chair is None and getattr(actor, "is_authenticated", False):
+    if (
+        chair is None
+        and getattr(actor, "is_authenticated", False)
+        and is_team_member(actor, team.pk)
+    ):
         chair = actor
+    if chair is not None and not is_team_member(chair, team.pk):
+        raise ValidationError({"chair": "The chair must be a member of the team."})
     conference = model_create(
         actor=actor,
         instance=CaseConference(team=team, scheduled_for=scheduled_for, chair=chair, notes=notes),

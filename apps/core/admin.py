@@ -5,6 +5,7 @@ from .models import WorkerHeartbeat
 
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    shared_across_teams = True
     list_display = ("worker", "last_seen", "beats")
     search_fields = ("worker",)
     readonly_fields = ("worker", "last_seen", "beats")

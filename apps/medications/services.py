@@ -11,6 +11,7 @@ from apps.clinical import scoring
 from apps.core.dates import clinic_today
 from apps.core.services import model_create, model_update
 from apps.flags.triggers import patient_changed
+from apps.teams.selectors import is_team_member
 
 from .models import OPIOID_CLASSES, MedicationOrder
 
@@ -61,6 +62,13 @@ def _check_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def _check_prescriber(prescriber: Any, episode: Any) -> None:
+    if prescriber is not None and not is_team_member(prescriber, episode.patient.team_id):
+        raise ValidationError(
+            {"prescriber": "The prescriber must be a member of the patient's team."}
+        )
+
+
 @transaction.atomic
 def medication_order_create(*, actor: Any, episode: Any, **fields: Any) -> MedicationOrder:
     order = MedicationOrder(episode=episode, **_check_fields(fields))
@@ -68,8 +76,10 @@ def medication_order_create(*, actor: Any, episode: Any, **fields: Any) -> Medic
         order.drug_class in OPIOID_CLASSES
         and order.prescriber is None
         and getattr(actor, "is_authenticated", False)
+        and is_team_member(actor, episode.patient.team_id)
     ):
         order.prescriber = actor
+    _check_prescriber(order.prescriber, episode)
     order.daily_mme = compute_daily_mme(order)
     result = model_create(actor=actor, instance=order)
     patient_changed(episode.patient_id)
@@ -82,6 +92,8 @@ def medication_order_update(
 ) -> MedicationOrder:
     """Change an order. A higher daily dose restarts the opioid review clock (CDC 2022)."""
     data = _check_fields(fields)
+    if "prescriber" in data:
+        _check_prescriber(data["prescriber"], order.episode)
     probe = MedicationOrder(**{**{f: getattr(order, f) for f in ORDER_FIELDS}, **data})
     new_mme = compute_daily_mme(probe)
     try:

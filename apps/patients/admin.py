@@ -163,6 +163,7 @@ class CareTeamInlineFormSet(forms.BaseInlineFormSet):  # type: ignore[type-arg]
 class CareTeamMemberInline(ScopedTabularInline):
     model = CareTeamMember
     formset = CareTeamInlineFormSet
+    clinicians_from_any_team = ("clinician",)  # checked by the formset (care_team_clinician_error)
     extra = 0
     autocomplete_fields = ("clinician",)
     fields = ("clinician", "role", "start", "end", "is_lead")

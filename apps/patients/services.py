@@ -11,6 +11,7 @@ from apps.audit.services import audit_record
 from apps.core.dates import clinic_today
 from apps.core.services import model_create, model_update
 from apps.flags.triggers import patient_changed
+from apps.teams.selectors import is_team_member
 
 from .models import (
     CareTeamMember,
@@ -191,6 +192,8 @@ def note_add(
 ) -> ClinicalNote:
     if not body.strip():
         raise ValidationError({"body": "Write the note before saving it."})
+    if not is_team_member(actor, patient.team_id):
+        raise ValidationError({"author": "Only a member of the patient's team can write a note."})
     if episode is not None and episode.patient_id != patient.pk:
         raise ValidationError({"episode": "That episode belongs to another patient."})
     return model_create(

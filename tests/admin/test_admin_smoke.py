@@ -456,6 +456,7 @@ def _order_post(episode: Episode, **overrides: Any) -> dict:
 def test_it_computes_the_daily_mme_of_a_new_opioid_order_through_the_service(
     client, admin, patient
 ):
+    TeamMembershipFactory(team=patient.team, clinician=admin)  # the prescriber: on the team
     episode = EpisodeFactory(patient=patient)
     client.force_login(admin)
 
@@ -484,6 +485,7 @@ def test_it_shows_a_missing_opioid_substance_next_to_the_field(client, admin, pa
 
 
 def test_it_restarts_the_review_clock_when_the_daily_dose_goes_up(client, admin, patient):
+    TeamMembershipFactory(team=patient.team, clinician=admin)
     episode = EpisodeFactory(patient=patient)
     client.force_login(admin)
     client.post(_url(MedicationOrder, "add"), _order_post(episode))

@@ -5,7 +5,13 @@ import datetime as dt
 import pytest
 
 from apps.core.dates import clinic_today
-from tests.factories import EpisodeFactory, MedicationOrderFactory, PatientFactory
+from apps.medications.models import MedicationOrder
+from tests.factories import (
+    EpisodeFactory,
+    MedicationOrderFactory,
+    PatientFactory,
+    TeamMembershipFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +72,24 @@ def test_order_errors(on_team, episode, other_team, check_error):
     )
     other = EpisodeFactory(patient=PatientFactory(team=other_team))
     check_error(on_team.post(URL, opioid(other), format="json"), 400, fields=("episode",))
+
+
+def test_a_multi_team_clinician_cannot_name_another_teams_clinician_as_prescriber(
+    on_team, clinician_on_team, episode, other_team, clinician_off_team, check_error
+):
+    TeamMembershipFactory(team=other_team, clinician=clinician_on_team)  # on both teams
+
+    created = on_team.post(URL, opioid(episode, prescriber=clinician_off_team.pk), format="json")
+    order = MedicationOrderFactory(episode=episode, prescriber=clinician_on_team)
+    changed = on_team.patch(
+        f"{URL}{order.pk}/", {"prescriber": clinician_off_team.pk}, format="json"
+    )
+
+    check_error(created, 400, fields=("prescriber",))
+    check_error(changed, 400, fields=("prescriber",))
+    assert list(MedicationOrder.objects.values_list("prescriber", flat=True)) == [
+        clinician_on_team.pk
+    ]
 
 
 def test_a_higher_dose_restarts_the_review_clock(on_team, episode):

@@ -154,3 +154,13 @@ def test_the_rule_engine_adds_new_stalled_patients_to_the_next_planned_conferenc
 
     _add_to_agendas([(Snap(), flag)], timezone.now())
     assert conference.agenda_items.filter(patient=patient, reason="stalled_recovery").exists()
+
+
+def test_it_refuses_a_chair_from_outside_the_team(clinician_on_team, clinician_off_team, team):
+    with pytest.raises(ValidationError) as caught:
+        conference_create(
+            actor=clinician_on_team, team=team, scheduled_for=soon(), chair=clinician_off_team
+        )
+
+    assert caught.value.message_dict == {"chair": ["The chair must be a member of the team."]}
+    assert not CaseConference.objects.exists()

@@ -131,6 +131,37 @@ def test_an_opioid_order_names_its_prescriber(clinician_on_team, episode):
     assert order.prescriber == clinician_on_team
 
 
+def test_it_refuses_a_prescriber_from_outside_the_patients_team(
+    clinician_on_team, clinician_off_team, episode
+):
+    with pytest.raises(ValidationError) as caught:
+        _celecoxib(clinician_on_team, episode, prescriber=clinician_off_team)
+
+    assert caught.value.message_dict == {
+        "prescriber": ["The prescriber must be a member of the patient's team."]
+    }
+    assert not MedicationOrder.objects.exists()
+
+
+def test_it_refuses_changing_the_prescriber_to_another_teams_clinician(
+    clinician_on_team, clinician_off_team, episode
+):
+    order = _opioid(clinician_on_team, episode)
+
+    with pytest.raises(ValidationError) as caught:
+        medication_order_update(actor=clinician_on_team, order=order, prescriber=clinician_off_team)
+
+    assert list(caught.value.message_dict) == ["prescriber"]
+    order.refresh_from_db()
+    assert order.prescriber == clinician_on_team
+
+
+def test_an_opioid_entered_by_someone_off_the_team_does_not_name_them_prescriber(admin, episode):
+    order = _opioid(admin, episode)
+
+    assert order.prescriber is None
+
+
 def test_creating_an_order_is_audited(clinician_on_team, episode):
     order = _opioid(clinician_on_team, episode)
 

@@ -533,3 +533,15 @@ def test_a_note_cannot_be_filed_against_another_patients_episode(clinician_on_te
 
     assert caught.value.message_dict == {"episode": ["That episode belongs to another patient."]}
     assert not ClinicalNote.objects.exists()
+
+
+def test_it_refuses_a_note_written_by_someone_outside_the_patients_team(
+    clinician_off_team, patient
+):
+    with pytest.raises(ValidationError) as caught:
+        note_add(actor=clinician_off_team, patient=patient, body="Seen in clinic.")
+
+    assert caught.value.message_dict == {
+        "author": ["Only a member of the patient's team can write a note."]
+    }
+    assert not patient.notes.exists()

@@ -8,6 +8,7 @@ import pytest
 
 from apps.flags.models import FlagStatus
 from apps.medications.services import medication_review
+from tests.factories import ClinicianFactory, TeamMembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -89,9 +90,13 @@ def test_a_benzodiazepine_alone_is_not_flagged(clinic):
         assert RULE not in clinic.evaluate(episode)
 
 
-def test_a_prescriber_outside_the_team_leaves_it_in_the_physician_queue(clinic, clinician_off_team):
+def test_a_prescriber_outside_the_team_leaves_it_in_the_physician_queue(clinic, team):
+    # Orders name a member of the patient's team; this prescriber has since left the team.
+    prescriber = ClinicianFactory(username="left_the_team", discipline="physician")
+    membership = TeamMembershipFactory(team=team, clinician=prescriber)
     with clinic.travel(TODAY):
-        episode, _ = _on_morphine(clinic, 60, prescriber=clinician_off_team)
+        episode, _ = _on_morphine(clinic, 60, prescriber=prescriber)
+        membership.delete()
 
         task = clinic.task(clinic.evaluate(episode)[RULE])
 

@@ -8,6 +8,7 @@ import pytest
 
 from apps.conferences.models import AgendaItem, CaseConference
 from apps.medications.services import medication_order_update, medication_stop
+from tests.factories import ClinicianFactory, TeamMembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -106,10 +107,14 @@ def test_a_dose_increase_turns_the_warning_urgent(clinic):
     assert clinic.task(flag).priority == "urgent"
 
 
-def test_a_prescriber_outside_the_team_leaves_it_in_the_physician_queue(clinic, clinician_off_team):
+def test_a_prescriber_outside_the_team_leaves_it_in_the_physician_queue(clinic, team):
+    # Orders name a member of the patient's team; this prescriber has since left the team.
+    prescriber = ClinicianFactory(username="left_the_team", discipline="physician")
+    membership = TeamMembershipFactory(team=team, clinician=prescriber)
     with clinic.travel(TODAY):
         episode = clinic.episode(onset=ONSET)
-        clinic.opioid(episode, daily_dose=60, start=START, prescriber=clinician_off_team)
+        clinic.opioid(episode, daily_dose=60, start=START, prescriber=prescriber)
+        membership.delete()
 
         task = clinic.task(clinic.evaluate(episode)[RULE])
 

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from apps.medications.services import medication_order_update, medication_review, medication_stop
+from tests.factories import ClinicianFactory, TeamMembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -115,9 +116,13 @@ def test_it_does_not_flag_a_non_opioid(clinic):
         assert RULE not in clinic.evaluate(episode)
 
 
-def test_a_prescriber_outside_the_team_leaves_it_in_the_physician_queue(clinic, clinician_off_team):
+def test_a_prescriber_outside_the_team_leaves_it_in_the_physician_queue(clinic, team):
+    # Orders name a member of the patient's team; this prescriber has since left the team.
+    prescriber = ClinicianFactory(username="left_the_team", discipline="physician")
+    membership = TeamMembershipFactory(team=team, clinician=prescriber)
     with clinic.travel(after(28)):
-        episode, _ = _on_morphine(clinic, prescriber=clinician_off_team)
+        episode, _ = _on_morphine(clinic, prescriber=prescriber)
+        membership.delete()
 
         task = clinic.task(clinic.evaluate(episode)[RULE])
 
