@@ -18,6 +18,7 @@ from django.utils import timezone
 from apps.core.choices import SEVERITY_RANK, Severity
 from apps.core.dates import clinic_today
 from apps.core.services import model_create, model_update
+from apps.core.text import format_date
 from apps.flags.models import OPEN_FLAG_STATUSES, Flag
 from apps.flags.rules import RULES
 from apps.patients.models import Episode
@@ -216,7 +217,7 @@ def conference_record_decision(
         episode=episode,
         title=title,
         reason=(reason or "").strip()
-        or f"Decision of the case conference of {timezone.localtime(conference.scheduled_for):%-d %b %Y}.",
+        or f"Decision of the case conference of {format_date(conference.scheduled_for)}.",
         due_on=due_on,
         assignee=assignee,
         discipline=discipline or (getattr(assignee, "discipline", "") if assignee else ""),

@@ -53,8 +53,9 @@ from apps.clinical import scoring
 from apps.clinical.selectors import thresholds as clinical_thresholds
 from apps.core.choices import SEVERITY_RANK, Discipline, Severity
 from apps.core.dates import clinic_today
+from apps.core.text import format_date
 from apps.flags.models import OPEN_FLAG_STATUSES, Flag, FlagStatus
-from apps.flags.rules import RULES
+from apps.flags.rules import rule_label
 from apps.flags.rules.base import baseline_for_plan, change_thresholds, improved, worsened
 from apps.flags.snapshot import Measure, exact_value, fast_timestamptz
 from apps.medications.models import MedicationOrder
@@ -113,8 +114,8 @@ def _count(qs: QuerySet[Any]) -> Coalesce:
 
 
 def rule_title(code: str) -> str:
-    rule = RULES.get(code)
-    return rule.title if rule else code.replace("_", " ").capitalize()
+    """The rule's name a person reads, never its code (apps.flags.rules.rule_label)."""
+    return rule_label(code)
 
 
 # --------------------------------------------------------------------------------------------
@@ -702,7 +703,7 @@ def outcome_chart(
         if latest is None:
             status_label = "No measure yet"
         if latest is not None:
-            summary = f"{label}: one measure since baseline, {latest.display} on {latest.taken_on:%-d %b %Y}."
+            summary = f"{label}: one measure since baseline, {latest.display} on {format_date(latest.taken_on)}."
         else:
             summary = f"{label}: no measure in this episode."
     else:
@@ -721,9 +722,9 @@ def outcome_chart(
             else ""
         )
         summary = (
-            f"{label}: baseline {baseline.display} on {baseline.taken_on:%-d %b %Y}, latest "
-            f"{latest.display} on {latest.taken_on:%-d %b %Y}, change "
-            f"{charts.fmt(float(change), 2)}{pct}.{needed} {status_label}."
+            f"{label}: baseline {baseline.display} on {format_date(baseline.taken_on)}, latest "
+            f"{latest.display} on {format_date(latest.taken_on)}, change "
+            f"{charts.fmt(float(change))}{pct}.{needed} {status_label}."
         )
     svg = charts.outcome_chart(
         chart_id=chart_id,
@@ -731,7 +732,7 @@ def outcome_chart(
         description=summary,
         points=[
             charts.ChartPoint(
-                m.taken_on, float(m.value or 0), f"{label} {m.display} on {m.taken_on:%-d %b %Y}"
+                m.taken_on, float(m.value or 0), f"{label} {m.display} on {format_date(m.taken_on)}"
             )
             for m in points
         ],
@@ -908,7 +909,7 @@ def _goal_view(
         elif gap <= 0:
             progress = 100
     value = charts.fmt(float(current.value)) if current.value is not None else "—"
-    return GoalView(goal, f"{value} on {current.taken_on:%-d %b}", progress, "", status)
+    return GoalView(goal, f"{value} on {format_date(current.taken_on)}", progress, "", status)
 
 
 def _group_interventions(items: Iterable[Any]) -> list[tuple[str, list[Any]]]:
