@@ -20,7 +20,7 @@ from apps.core.dates import clinic_today
 from apps.core.services import model_create, model_update
 from apps.core.text import format_date
 from apps.flags.models import OPEN_FLAG_STATUSES, Flag
-from apps.flags.rules import RULES
+from apps.flags.rules import RULES, rule_label
 from apps.patients.models import Episode
 from apps.worklist.models import Task, TaskPriority, TaskSource
 from apps.worklist.services import task_create
@@ -56,7 +56,7 @@ def _flag_entry(flag: Flag) -> dict[str, Any]:
     return {
         "flag_id": flag.pk,
         "rule": flag.rule_code,
-        "title": rule.title if rule else flag.rule_code,
+        "title": rule.title if rule else rule_label(flag.rule_code),
         "severity": flag.severity,
         "summary": flag.summary,
         "raised_at": flag.raised_at.isoformat(),
