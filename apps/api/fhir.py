@@ -14,8 +14,9 @@ Vocabularies (CLINICAL.md "Instruments and scoring"; FHIR R4 value sets):
 - Observation.code: LOINC nrs 72514-3; PEG panel 91148-7 with the mean 91147-9; STarT Back total
   91351-7; PHQ-9 panel 44249-1 with the total 44261-6 and item 9 44260-8; GAD-7 total 70274-6;
   ODI: code.text "Oswestry Disability Index" and no coding (no confirmed LOINC code).
-- Goal.achievementStatus: from the improvement rules (apps.clinical.scoring), see
-  ``goal_achievement``.
+- Goal.achievementStatus: agrees with the goal status the screens show (met -> achieved,
+  overdue -> not-achieved; apps.careplans.progress), else from the improvement rules
+  (apps.clinical.scoring), see ``goal_achievement``.
 - Statuses: see the ``*_STATUS`` maps below.
 """
 
@@ -36,6 +37,7 @@ from django.utils import timezone
 from apps.accounts.models import Clinician
 from apps.assessments.models import Assessment, Instrument
 from apps.careplans.models import CarePlan, Goal, GoalMeasure, InterventionKind, PlanStatus
+from apps.careplans.progress import FHIR_ACHIEVEMENT, status_of_goal
 from apps.clinical import scoring
 from apps.clinical.selectors import thresholds as clinical_thresholds
 from apps.core.choices import Discipline
@@ -223,49 +225,54 @@ def goal_achievement(
     patient: Patient,
     measures: list[Assessment],
     t: dict[str, Decimal],
+    *,
+    onset: dt.date | None = None,
+    until: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> tuple[str, Assessment | None]:
     """The goal's FHIR achievementStatus and the measure it was judged on.
 
-    For pain and function (NRS, PEG, ODI; lower is better): the latest measure of the goal's
-    instrument in the plan's episode, taken after the plan started, against the goal's baseline:
+    It agrees with the status the screens show (``apps.careplans.progress.status_of_goal``,
+    on the latest measure of the goal's instrument in the episode, i.e. taken on or after its
+    ``onset``, and by its close, ``until``): "achieved" when the goal is met, "not-achieved" when its due date passed
+    without meeting it. Otherwise (on track, off track, not measured yet), for pain and
+    function (NRS, PEG, ODI; lower is better) the latest measure against the goal's baseline:
 
-    - "achieved" when a numeric target is met (latest ≤ target);
     - "improving" / "worsening" when the change is meaningful by
       ``apps.clinical.scoring.is_meaningful_improvement`` / ``is_meaningful_worsening`` with the
       admin's thresholds (NRS 2 points or 30%, ODI 10 points or 30%, PEG 30%);
-    - "no-change" otherwise; "in-progress" with no baseline or no measure since the plan began.
+    - "no-change" otherwise; "in-progress" with no baseline or no measure yet.
 
-    PHQ-9 and GAD-7 (lower is better) and sleep quality (higher is better) have no meaningful-change
-    rule: "achieved" when the target is met, else "in-progress". Work status: "achieved" when the
-    patient works in any capacity. Other goals keep the status a clinician recorded.
+    PHQ-9, GAD-7 and sleep quality have no meaningful-change rule: "in-progress" until met or
+    overdue. Work status: met when the patient works in any capacity. Other goals keep the
+    status a clinician recorded.
     """
+    today = today or clinic_today()
     instrument = GOAL_MEASURE_INSTRUMENT.get(goal.measure)
-    if goal.measure == GoalMeasure.WORK:
-        return ("achieved" if patient.work_status in WORKING else "in-progress"), None
-    if instrument is None:
+    if goal.measure != GoalMeasure.WORK and instrument is None:
         return str(goal.achievement_status), None
     series = [
         m
         for m in measures
         if m.instrument == instrument
         and m.score is not None
-        and m.episode_id == plan.episode_id
-        and timezone.localdate(m.taken_at) > plan.started_on
+        and (onset is None or timezone.localdate(m.taken_at) >= onset)
+        and (until is None or timezone.localdate(m.taken_at) <= until)
     ]
-    if not series:
-        return "in-progress", None
-    latest = series[-1]
-    value = exact_value(instrument, latest.score, latest.answers)
-    if value is None:
+    latest = series[-1] if series else None
+    value = exact_value(latest.instrument, latest.score, latest.answers) if latest else None
+    status = status_of_goal(
+        goal,
+        latest=None if value is None else Fraction(value),
+        working=patient.work_status in WORKING,
+        started_on=plan.started_on,
+        today=today,
+    )
+    if status.code in FHIR_ACHIEVEMENT:
+        return FHIR_ACHIEVEMENT[status.code], latest
+    if latest is None or value is None or instrument is None:
         return "in-progress", latest
-    if goal.target is not None:
-        target = Fraction(goal.target)
-        met = value <= target if instrument in LOWER_IS_BETTER else value >= target
-        if met:
-            return "achieved", latest
-    if instrument not in scoring.MCID_INSTRUMENTS:
-        return "in-progress", latest
-    if goal.baseline is None:
+    if instrument not in scoring.MCID_INSTRUMENTS or goal.baseline is None:
         return "in-progress", latest
     baseline = Fraction(goal.baseline)
     try:
@@ -519,7 +526,16 @@ class Builder:
         goal: Goal,
         measures: list[Assessment],
     ) -> dict[str, Any]:
-        status, judged_on = goal_achievement(goal, plan, patient, measures, self.thresholds)
+        status, judged_on = goal_achievement(
+            goal,
+            plan,
+            patient,
+            measures,
+            self.thresholds,
+            onset=episode.onset,
+            until=episode.closed_on,
+            today=self.today,
+        )
         measure_label = _label(GoalMeasure, goal.measure)
         loinc = scoring.LOINC.get(goal.measure)
         measure = (

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 LOWER_IS_BETTER = {"nrs", "peg", "odi", "phq9", "gad7"}
 
@@ -57,3 +58,40 @@ def goal_status(
     span = (due_on - started_on).days
     expected = Fraction(1) if span <= 0 else Fraction(max(0, (today - started_on).days), span)
     return ON_TRACK if done >= expected else OFF_TRACK
+
+
+def status_of_goal(
+    goal: Any,
+    *,
+    latest: Fraction | None,
+    working: bool,
+    started_on: dt.date,
+    today: dt.date,
+) -> GoalStatus:
+    """The status of a ``Goal`` from its latest measure in the episode (``latest``; for a
+    return-to-work goal, ``working``: the patient works in any capacity). Every screen and the
+    FHIR export call this, so they agree."""
+    if goal.measure == "work_status":
+        return goal_status(
+            measure="work_status",
+            baseline=Fraction(0),
+            target=Fraction(1),
+            latest=Fraction(1 if working else 0),
+            started_on=started_on,
+            due_on=goal.due_on,
+            today=today,
+        )
+    return goal_status(
+        measure=goal.measure,
+        baseline=None if goal.baseline is None else Fraction(goal.baseline),
+        target=None if goal.target is None else Fraction(goal.target),
+        latest=latest,
+        started_on=started_on,
+        due_on=goal.due_on,
+        today=today,
+    )
+
+
+# FHIR R4 goal-achievement codes that follow from the status alone; on track / off track / not
+# measured leave the trend (improving, worsening, no-change, in-progress) to the exporter.
+FHIR_ACHIEVEMENT = {MET.code: "achieved", OVERDUE.code: "not-achieved"}

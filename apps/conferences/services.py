@@ -18,8 +18,9 @@ from django.utils import timezone
 from apps.core.choices import SEVERITY_RANK, Severity
 from apps.core.dates import clinic_today
 from apps.core.services import model_create, model_update
+from apps.core.text import format_date
 from apps.flags.models import OPEN_FLAG_STATUSES, Flag
-from apps.flags.rules import RULES
+from apps.flags.rules import RULES, rule_label
 from apps.patients.models import Episode
 from apps.teams.selectors import is_team_member
 from apps.worklist.models import Task, TaskPriority, TaskSource
@@ -56,7 +57,7 @@ def _flag_entry(flag: Flag) -> dict[str, Any]:
     return {
         "flag_id": flag.pk,
         "rule": flag.rule_code,
-        "title": rule.title if rule else flag.rule_code,
+        "title": rule.title if rule else rule_label(flag.rule_code),
         "severity": flag.severity,
         "summary": flag.summary,
         "raised_at": flag.raised_at.isoformat(),
@@ -223,7 +224,7 @@ def conference_record_decision(
         episode=episode,
         title=title,
         reason=(reason or "").strip()
-        or f"Decision of the case conference of {timezone.localtime(conference.scheduled_for):%-d %b %Y}.",
+        or f"Decision of the case conference of {format_date(conference.scheduled_for)}.",
         due_on=due_on,
         assignee=assignee,
         discipline=discipline or (getattr(assignee, "discipline", "") if assignee else ""),

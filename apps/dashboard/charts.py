@@ -15,16 +15,12 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from apps.core.dates import clinic_today
+from apps.core.text import format_date, format_score
 
 
 def fmt(value: float | None, places: int = 1) -> str:
-    """A score for display: 7 -> "7", 4.3333 -> "4.3", None -> "—"."""
-    if value is None:
-        return "—"
-    text = f"{value:.{places}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
+    """A score for display: 7 -> "7", 4.3333 -> "4.3", None -> "—" (apps.core.text)."""
+    return format_score(value, places)
 
 
 def _n(value: float) -> str:
@@ -262,7 +258,7 @@ def outcome_chart(
                 '<circle class="chart-dot" cx="{cx}" cy="{cy}" r="3.5"><title>{t}</title></circle>',
                 cx=_n(x(p.on)),
                 cy=_n(y(p.value)),
-                t=p.label or f"{fmt(p.value)} on {p.on:%-d %b %Y}",
+                t=p.label or f"{fmt(p.value)} on {format_date(p.on)}",
             )
         )
     parts.append("</svg>")

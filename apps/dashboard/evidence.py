@@ -11,8 +11,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from apps.careplans.models import InterventionKind
 from apps.clinical.thresholds import THRESHOLDS
-from apps.patients.models import Phase
+from apps.core.text import format_date, format_number
+from apps.patients.models import Phase, WorkStatus
 
 INSTRUMENT_LABELS = {
     "nrs": "Pain NRS",
@@ -48,14 +50,14 @@ LABELS = {
 }
 SKIPPED = {"rule", "reason", "thresholds", "comparisons", "comparison"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_LONG_DECIMAL = re.compile(r"^-?\d+\.\d{3,}$")
+_LONG_DECIMAL = re.compile(r"^-?\d+\.\d+$")
 
 
-def number_text(value: Any, places: int = 2) -> str:
-    """``"5.6667"`` -> ``"5.67"``: rules keep 4 decimals, people read 2."""
+def number_text(value: Any, places: int = 1) -> str:
+    """``"5.6667"`` -> ``"5.7"``: rules keep 4 decimals, people read one (apps.core.text)."""
     text = str(value)
-    if _LONG_DECIMAL.match(text):
-        text = f"{float(text):.{places}f}".rstrip("0").rstrip(".")
+    if _LONG_DECIMAL.match(text) or isinstance(value, float):
+        text = format_number(value, places)
     return text
 
 
@@ -93,7 +95,7 @@ def label_for(key: str) -> str:
 
 def date_text(value: str | dt.date) -> str:
     day = dt.date.fromisoformat(value) if isinstance(value, str) else value
-    return day.strftime("%-d %b %Y")
+    return format_date(day)
 
 
 def scalar_text(key: str, value: Any) -> str:
@@ -105,6 +107,10 @@ def scalar_text(key: str, value: Any) -> str:
         return str(Phase(value).label)
     if key == "instrument":
         return INSTRUMENT_LABELS.get(str(value), str(value))
+    if key == "work_status" and value in WorkStatus.values:
+        return str(WorkStatus(value).label)
+    if key == "kind" and value in InterventionKind.values:
+        return str(InterventionKind(value).label)
     if isinstance(value, str) and _ISO_DATE.match(value):
         try:
             return date_text(value)
@@ -196,7 +202,7 @@ def threshold_text(key: str, value: Any) -> tuple[str, str]:
     if spec is None:
         return label_for(key), str(value)
     unit = "%" if spec.unit == "%" else f" {spec.unit}"
-    return spec.description.rstrip("."), f"{value}{unit}"
+    return spec.description.rstrip("."), f"{number_text(value)}{unit}"
 
 
 def evidence_view(evidence: Any) -> EvidenceView:

@@ -7,6 +7,7 @@ subqueries and one query per related table), and the tests in tests/dashboard pi
 """
 
 import datetime as dt
+import json
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -44,17 +45,19 @@ from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from apps.careplans.models import (
     CarePlan,
+    Goal,
     GoalMeasure,
     InterventionKind,
     PlanTemplate,
 )
-from apps.careplans.progress import NOT_MEASURED, GoalStatus, goal_status
+from apps.careplans.progress import NOT_MEASURED, GoalStatus, status_of_goal
 from apps.clinical import scoring
 from apps.clinical.selectors import thresholds as clinical_thresholds
 from apps.core.choices import SEVERITY_RANK, Discipline, Severity
 from apps.core.dates import clinic_today
+from apps.core.text import format_date
 from apps.flags.models import OPEN_FLAG_STATUSES, Flag, FlagStatus
-from apps.flags.rules import RULES
+from apps.flags.rules import rule_label, without_title
 from apps.flags.rules.base import baseline_for_plan, change_thresholds, improved, worsened
 from apps.flags.snapshot import Measure, exact_value, fast_timestamptz
 from apps.medications.models import MedicationOrder
@@ -113,8 +116,8 @@ def _count(qs: QuerySet[Any]) -> Coalesce:
 
 
 def rule_title(code: str) -> str:
-    rule = RULES.get(code)
-    return rule.title if rule else code.replace("_", " ").capitalize()
+    """The rule's name a person reads, never its code (apps.flags.rules.rule_label)."""
+    return rule_label(code)
 
 
 # --------------------------------------------------------------------------------------------
@@ -188,6 +191,7 @@ class CaseloadRow:
     last_contact_kind: str
     flags: list[FlagBadge] = field(default_factory=list)
     sparks: dict[str, SafeString] = field(default_factory=dict)
+    goals: list["GoalView"] = field(default_factory=list)  # the active plan's, with status
 
     @property
     def name(self) -> str:
@@ -499,9 +503,10 @@ def caseload(user: Any, f: CaseloadFilters, *, per_page: int = CASELOAD_PAGE_SIZ
 
     Queries: (1) clinical thresholds; (2) every patient of the list with the columns that sort
     and count it (``_list_columns``); for the page's patients only: (3) every column, with
-    their open flags (one row per flag, joined), and (4) the last few outcome measures for the
-    sparklines. Four, whatever the number of patients, measures or flags; and the columns
-    nobody sees are not computed for the patients off the page.
+    their open flags (one row per flag, joined), (4) the last few outcome measures for the
+    sparklines and (5) their active plan's goals with each goal's latest measure (the status,
+    as on the patient page). Five, whatever the number of patients, measures, flags or goals;
+    and the columns nobody sees are not computed for the patients off the page.
     """
     today, now = clinic_today(), timezone.now()
     t = clinical_thresholds()
@@ -514,6 +519,9 @@ def caseload(user: Any, f: CaseloadFilters, *, per_page: int = CASELOAD_PAGE_SIZ
     page_rows = _page_rows(user, [r.patient_id for r in page.object_list], today, now, t, labels)
     page.object_list = page_rows
     _attach_sparks(page_rows, today, t)
+    goals = goals_of_patients([r.patient_id for r in page_rows], today)
+    for row in page_rows:
+        row.goals = goals.get(row.patient_id, [])
     return Caseload(
         page=page,
         rows=page_rows,
@@ -557,7 +565,10 @@ def _page_rows(
                 row.url = reverse("dashboard:patient", args=[p.pk])
             if p.badge_rule is not None:
                 badge = FlagBadge(
-                    p.badge_rule, rule_title(p.badge_rule), p.badge_severity, p.badge_summary
+                    p.badge_rule,
+                    rule_title(p.badge_rule),
+                    p.badge_severity,
+                    without_title(p.badge_rule, p.badge_summary),
                 )
                 row.flags.append(badge)
     for row in by_id.values():
@@ -702,7 +713,7 @@ def outcome_chart(
         if latest is None:
             status_label = "No measure yet"
         if latest is not None:
-            summary = f"{label}: one measure since baseline, {latest.display} on {latest.taken_on:%-d %b %Y}."
+            summary = f"{label}: one measure since baseline, {latest.display} on {format_date(latest.taken_on)}."
         else:
             summary = f"{label}: no measure in this episode."
     else:
@@ -721,9 +732,9 @@ def outcome_chart(
             else ""
         )
         summary = (
-            f"{label}: baseline {baseline.display} on {baseline.taken_on:%-d %b %Y}, latest "
-            f"{latest.display} on {latest.taken_on:%-d %b %Y}, change "
-            f"{charts.fmt(float(change), 2)}{pct}.{needed} {status_label}."
+            f"{label}: baseline {baseline.display} on {format_date(baseline.taken_on)}, latest "
+            f"{latest.display} on {format_date(latest.taken_on)}, change "
+            f"{charts.fmt(float(change))}{pct}.{needed} {status_label}."
         )
     svg = charts.outcome_chart(
         chart_id=chart_id,
@@ -731,7 +742,7 @@ def outcome_chart(
         description=summary,
         points=[
             charts.ChartPoint(
-                m.taken_on, float(m.value or 0), f"{label} {m.display} on {m.taken_on:%-d %b %Y}"
+                m.taken_on, float(m.value or 0), f"{label} {m.display} on {format_date(m.taken_on)}"
             )
             for m in points
         ],
@@ -799,6 +810,11 @@ class FlagView:
     title: str
     evidence: EvidenceView
 
+    @property
+    def detail(self) -> str:
+        """The summary under the rule's title, without the title again ("Red flag: X" -> "X")."""
+        return without_title(self.flag.rule_code, self.flag.summary)
+
 
 @dataclass
 class GoalView:
@@ -860,55 +876,102 @@ def _goal_view(
     started_on: dt.date,
     today: dt.date,
 ) -> GoalView:
-    if goal.measure == GoalMeasure.WORK:
-        working = patient.work_status in (WorkStatus.WORKING, WorkStatus.MODIFIED_DUTY)
-        status = goal_status(
-            measure="work_status",
-            baseline=Fraction(0),
-            target=Fraction(1),
-            latest=Fraction(1 if working else 0),
-            started_on=started_on,
-            due_on=goal.due_on,
-            today=today,
-        )
-        return GoalView(goal, patient.get_work_status_display(), 100 if working else 0, "", status)
+    """A goal on the patient page: its latest measure in the episode (``measures``)."""
     series = [m for m in measures.get(goal.measure, []) if m.value is not None]
-    if not series:
-        status = goal_status(
-            measure=goal.measure,
-            baseline=None,
-            target=None,
-            latest=None,
-            started_on=started_on,
-            due_on=goal.due_on,
-            today=today,
-        )
-        return GoalView(goal, "—", None, "No measure yet.", status)
-    current = series[-1]
-    status = goal_status(
-        measure=goal.measure,
-        baseline=None if goal.baseline is None else Fraction(goal.baseline),
-        target=None if goal.target is None else Fraction(goal.target),
-        latest=Fraction(current.value) if current.value is not None else None,
+    latest = series[-1] if series else None
+    return goal_view(
+        goal,
+        latest=Fraction(latest.value) if latest and latest.value is not None else None,
+        latest_on=latest.taken_on if latest else None,
+        work_status=patient.work_status,
+        work_status_label=patient.get_work_status_display(),
         started_on=started_on,
-        due_on=goal.due_on,
         today=today,
     )
+
+
+def goal_view(
+    goal: Any,
+    *,
+    latest: Fraction | None,
+    latest_on: dt.date | None,
+    work_status: str,
+    work_status_label: str,
+    started_on: dt.date,
+    today: dt.date,
+) -> GoalView:
+    """A goal as every screen shows it (patient page, caseload, conference): the latest
+    measure, the progress bar and the status derived from the measures
+    (``apps.careplans.progress.status_of_goal``)."""
+    working = work_status in (WorkStatus.WORKING, WorkStatus.MODIFIED_DUTY)
+    status = status_of_goal(
+        goal, latest=latest, working=working, started_on=started_on, today=today
+    )
+    if goal.measure == GoalMeasure.WORK:
+        return GoalView(goal, work_status_label, 100 if working else 0, "", status)
+    if latest is None or latest_on is None:
+        return GoalView(goal, "—", None, "No measure yet.", status)
     progress = None
     if goal.baseline is not None and goal.target is not None:
-        base, target, now = (
-            Fraction(goal.baseline),
-            Fraction(goal.target),
-            current.value or Fraction(0),
-        )
+        base, target = Fraction(goal.baseline), Fraction(goal.target)
         gap = (base - target) if goal.measure in LOWER_IS_BETTER else (target - base)
         if gap > 0:
-            done = (base - now) if goal.measure in LOWER_IS_BETTER else (now - base)
+            done = (base - latest) if goal.measure in LOWER_IS_BETTER else (latest - base)
             progress = int(max(0, min(100, round(done * 100 / gap))))
-        elif gap <= 0:
+        else:
             progress = 100
-    value = charts.fmt(float(current.value)) if current.value is not None else "—"
-    return GoalView(goal, f"{value} on {current.taken_on:%-d %b}", progress, "", status)
+    return GoalView(
+        goal, f"{charts.fmt(float(latest))} on {format_date(latest_on)}", progress, "", status
+    )
+
+
+def goals_of_patients(patient_ids: Sequence[int], today: dt.date) -> dict[int, list[GoalView]]:
+    """The goals of each patient's active episode's care plan, with their status derived from
+    the measures as on the patient page: one query, whatever the number of patients or goals
+    (each goal carries its latest measure of this episode as subqueries)."""
+    if not patient_ids:
+        return {}
+    latest = Assessment.objects.filter(
+        patient_id=OuterRef("plan__episode__patient_id"),
+        instrument=OuterRef("measure"),
+        score__isnull=False,
+        taken_at__date__gte=OuterRef("plan__episode__onset"),
+    ).order_by("-taken_at", "-pk")
+    goals = (
+        Goal.objects.filter(
+            plan__episode__patient_id__in=list(patient_ids),
+            plan__episode__status=EpisodeStatus.ACTIVE,
+            plan__episode__archived_at__isnull=True,
+        )
+        .annotate(
+            patient_id=F("plan__episode__patient_id"),
+            plan_started_on=F("plan__started_on"),
+            work_status=F("plan__episode__patient__work_status"),
+            latest_score=Subquery(latest.values("score")[:1]),
+            latest_answers=Subquery(latest.values("answers")[:1]),
+            latest_taken_at=Subquery(latest.values("taken_at")[:1]),
+        )
+        .order_by("due_on", "pk")
+    )
+    work_labels = {value: str(label) for value, label in WorkStatus.choices}
+    out: dict[int, list[GoalView]] = defaultdict(list)
+    for g in goals:
+        answers = g.latest_answers
+        if isinstance(answers, str):  # JSON text from a subquery on some backends
+            answers = json.loads(answers)
+        value = exact_value(g.measure, g.latest_score, answers)
+        out[g.patient_id].append(
+            goal_view(
+                g,
+                latest=None if value is None else Fraction(value),
+                latest_on=_local_date(g.latest_taken_at) if g.latest_taken_at else None,
+                work_status=g.work_status,
+                work_status_label=work_labels.get(g.work_status, ""),
+                started_on=g.plan_started_on,
+                today=today,
+            )
+        )
+    return out
 
 
 def _group_interventions(items: Iterable[Any]) -> list[tuple[str, list[Any]]]:
@@ -1150,7 +1213,15 @@ def _timeline(
     for f in flags:
         title = rule_title(f.rule_code)
         events.append(
-            TimelineEvent(f.raised_at, "flag", "Flag raised", title, f.summary, "", f.severity)
+            TimelineEvent(
+                f.raised_at,
+                "flag",
+                "Flag raised",
+                title,
+                without_title(f.rule_code, f.summary),
+                "",
+                f.severity,
+            )
         )
         if f.acknowledged_at and f.acknowledged_by:
             events.append(
@@ -1446,6 +1517,7 @@ class AgendaView:
     flags: list[AgendaFlag]
     other_flags: list[FlagBadge]
     charts: list[OutcomeChart]
+    goals: list[GoalView] = field(default_factory=list)  # status as on the patient page
     input_form: Any = None  # set by the view
     decision_form: Any = None
 
@@ -1461,7 +1533,8 @@ class ConferencePage:
 def conference_page(user: Any, conference: Any) -> ConferencePage:
     """The agenda with each patient's evidence and outcome charts, in a fixed number of queries:
     agenda, inputs, decisions, open flags, active episodes (with plan start), outcome measures,
-    thresholds, team members and the team's other patients."""
+    plan goals (with their latest measures), thresholds, team members and the team's other
+    patients."""
     from apps.conferences.selectors import agenda_of
 
     today = clinic_today()
@@ -1486,6 +1559,7 @@ def conference_page(user: Any, conference: Any) -> ConferencePage:
         onset = episodes.get(a.patient_id, (None, None))[0]
         if onset is None or _local_date(a.taken_at) >= onset:
             assessments[a.patient_id].append(a)
+    goals = goals_of_patients(patient_ids, today)
     views = []
     for item in items:
         onset, plan_start = episodes.get(item.patient_id, (None, None))
@@ -1498,9 +1572,9 @@ def conference_page(user: Any, conference: Any) -> ConferencePage:
             current = live_by_id.get(entry.get("flag_id"))
             shown.append(
                 AgendaFlag(
-                    title=entry.get("title") or rule_title(entry.get("rule", "")),
+                    title=rule_title(entry.get("rule", "")) or entry.get("title", ""),
                     severity=entry.get("severity", "info"),
-                    summary=entry.get("summary", ""),
+                    summary=without_title(entry.get("rule", ""), entry.get("summary", "")),
                     evidence=evidence_view(entry.get("evidence")),
                     status="open" if current else "resolved since",
                 )
@@ -1512,7 +1586,7 @@ def conference_page(user: Any, conference: Any) -> ConferencePage:
                 AgendaFlag(
                     rule_title(f.rule_code),
                     f.severity,
-                    f.summary,
+                    without_title(f.rule_code, f.summary),
                     evidence_view(f.evidence),
                     "open",
                 )
@@ -1528,7 +1602,12 @@ def conference_page(user: Any, conference: Any) -> ConferencePage:
                 day=(today - onset).days if onset else None,
                 flags=shown,
                 other_flags=[
-                    FlagBadge(f.rule_code, rule_title(f.rule_code), f.severity, f.summary)
+                    FlagBadge(
+                        f.rule_code,
+                        rule_title(f.rule_code),
+                        f.severity,
+                        without_title(f.rule_code, f.summary),
+                    )
                     for f in live
                     if f.pk not in shown_ids
                 ],
@@ -1547,6 +1626,7 @@ def conference_page(user: Any, conference: Any) -> ConferencePage:
                     )
                     for instrument in OUTCOMES
                 ],
+                goals=goals.get(item.patient_id, []),
             )
         )
     members = [

@@ -6,13 +6,14 @@ from django.utils.safestring import SafeString
 from apps.core.admin_mixins import EpisodeOfPatientForm, ScopedModelAdmin, pretty_json
 
 from .models import Flag
+from .rules import rule_label
 
 
 @admin.register(Flag)
 class FlagAdmin(ScopedModelAdmin):
     patient_path = "patient"
     form = EpisodeOfPatientForm
-    list_display = ("rule_code", "severity", "status", "patient", "raised_at", "summary")
+    list_display = ("rule", "severity", "status", "patient", "raised_at", "summary")
     list_filter = (
         "status",
         "severity",
@@ -51,6 +52,11 @@ class FlagAdmin(ScopedModelAdmin):
         "updated_at",
     )
     date_hierarchy = "raised_at"
+
+    @admin.display(description="Rule", ordering="rule_code")
+    def rule(self, obj: Flag) -> str:
+        return rule_label(obj.rule_code)  # the rule's name, never its code
+
     fieldsets = (
         (None, {"fields": ("patient", "episode", "rule_code", "severity", "summary")}),
         (

@@ -112,4 +112,6 @@ class Flag(TimeStampedModel):
         return self.severity == Severity.URGENT
 
     def __str__(self) -> str:
-        return f"{self.rule_code} ({self.get_severity_display()}) – {self.patient}"
+        from .rules import rule_label  # the rules import this module
+
+        return f"{rule_label(self.rule_code)} ({self.get_severity_display()}) – {self.patient}"

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from apps.assessments.models import Assessment
 from apps.careplans.models import CarePlan, Intervention
+from apps.core.text import format_score
 from apps.medications.models import MedicationOrder
 from apps.patients.models import CareTeamMember, Episode, RedFlagFinding
 from apps.scheduling.models import Appointment
@@ -47,9 +48,7 @@ class Measure:
 
     @property
     def display(self) -> str:
-        if self.value is None:
-            return "—"
-        return f"{float(self.value):.4g}"
+        return format_score(self.value)  # "33.3", never "33.33"
 
 
 @dataclass(frozen=True)

@@ -29,15 +29,15 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from apps.assessments.models import OUTCOME_INSTRUMENTS, Assessment, Instrument, Reporter
 from apps.clinical.selectors import threshold
 from apps.core.choices import SEVERITY_RANK, Discipline, Severity
-from apps.core.text import format_date
+from apps.core.text import format_date, format_datetime, format_number, plural
 from apps.flags.models import Flag, FlagStatus
-from apps.flags.rules import headline
+from apps.flags.rules import headline, rule_label
 from apps.patients.models import ACUTE_MAX_DAYS, Channel, Episode, EpisodeStatus, Patient
 from apps.patients.selectors import patients_visible_to
 from apps.scheduling.models import Appointment, AppointmentStatus
@@ -106,9 +106,14 @@ def _existing_keys(keys: Iterable[str]) -> set[str]:
     )
 
 
+def plural_hours(hours: Any) -> str:
+    """ "24 hours", "1 hour", "1.5 hours"."""
+    return f"{format_number(hours)} {'hour' if hours == 1 else 'hours'}"
+
+
 def _local_text(when: dt.datetime, zone: dt.tzinfo) -> str:
-    """e.g. "Tuesday, March 3 at 9:30 a.m. EST" in the given zone."""
-    return dateformat.format(when.astimezone(zone), r"l, F j \a\t P T")
+    """e.g. "Tue 3 Mar 2026, 09:30 EST" in the given zone (apps.core.text)."""
+    return format_datetime(when, zone, weekday=True, zone_name=True)
 
 
 def enqueue_sends(ids: Sequence[int], *, queue: str | None = None) -> None:
@@ -164,7 +169,7 @@ def enqueue_send_batches(ids: Sequence[int], *, batch_size: int, queue: str | No
 def _reminder_text(appointment: Appointment, patient: Patient) -> tuple[str, str]:
     zone = patient_zone(patient)
     when = _local_text(appointment.starts_at, zone)
-    subject = f"Reminder: your appointment on {dateformat.format(appointment.starts_at.astimezone(zone), 'F j')}"
+    subject = f"Reminder: your appointment on {format_date(appointment.starts_at.astimezone(zone))}"
     lines = [
         f"Hello {patient.first_name},",
         "",
@@ -285,7 +290,7 @@ def checkin_due_date(
 
 
 def _checkin_text(patient: Patient, url: str, expires_at: dt.datetime) -> tuple[str, str]:
-    expires = dateformat.format(expires_at.astimezone(patient_zone(patient)), "F j")
+    expires = format_date(expires_at.astimezone(patient_zone(patient)))
     body = "\n".join(
         [
             f"Hello {patient.first_name},",
@@ -510,8 +515,8 @@ def urgent_flag_notify(*, flag: Flag, recipients: Iterable[Any]) -> Notified:
     link = _site_url(patient.get_absolute_url())
     body = "\n".join(
         [
-            f"Urgent flag: {flag.summary}",
-            f"Rule: {flag.rule_code}",
+            f"Urgent flag: {headline(flag.rule_code, flag.summary)}",
+            f"Rule: {rule_label(flag.rule_code)}",
             f"Patient: {patient.full_name}",
             f"Open the patient: {link}",
         ]
@@ -526,7 +531,7 @@ def urgent_flag_notify(*, flag: Flag, recipients: Iterable[Any]) -> Notified:
             recipient=recipient,
             kind=MessageKind.URGENT_FLAG,
             patient=patient,
-            title=f"Urgent: {flag.summary}",
+            title=f"Urgent: {headline(flag.rule_code, flag.summary)}",
             body=body,
             url=patient.get_absolute_url(),
             subject="CareTeam: an urgent flag needs your review",
@@ -590,7 +595,11 @@ def _task_line(task: Task, *, with_due: bool) -> str:
 
 def _digest_body(clinician: Any, today: dt.date, content: DigestContent) -> str:
     name = getattr(clinician, "display_name", "") or clinician.get_username()
-    lines = [f"Good morning {name},", "", f"Your CareTeam digest for {today:%A %d %B %Y}."]
+    lines = [
+        f"Good morning {name},",
+        "",
+        f"Your CareTeam digest for {format_date(today, weekday=True)}.",
+    ]
     if content.new_flags:
         lines += ["", f"New flags in the last 24 hours ({len(content.new_flags)}):"]
         lines += [
@@ -636,7 +645,7 @@ def plan_daily_digests(today: dt.date | None = None, *, now: dt.datetime | None 
                 "channel": MessageChannel.EMAIL,
                 "recipient_clinician": clinician,
                 "to_address": clinician.email,
-                "subject": f"CareTeam digest for {today:%d %B %Y}",
+                "subject": f"CareTeam digest for {format_date(today)}",
                 "body": _digest_body(clinician, today, content),
                 "send_after": now,
             },
@@ -747,9 +756,9 @@ def _escalate_flag(flag: Flag, recipients: list[Any], now: dt.datetime) -> bool:
     link = _site_url(patient.get_absolute_url())
     body = "\n".join(
         [
-            f"An urgent flag has not been acknowledged for {hours:f} hours.",
-            f"Flag: {flag.summary}",
-            f"Rule: {flag.rule_code}",
+            f"An urgent flag has not been acknowledged for {plural_hours(hours)}.",
+            f"Flag: {headline(flag.rule_code, flag.summary)}",
+            f"Rule: {rule_label(flag.rule_code)}",
             f"Patient: {patient.full_name}",
             f"Raised: {_local_text(flag.raised_at, timezone.get_current_timezone())}",
             f"Open the patient: {link}",
@@ -764,7 +773,7 @@ def _escalate_flag(flag: Flag, recipients: list[Any], now: dt.datetime) -> bool:
             recipient=recipient,
             kind=MessageKind.ESCALATION,
             patient=patient,
-            title=f"Escalated: {flag.summary}",
+            title=f"Escalated: {headline(flag.rule_code, flag.summary)}",
             body=body,
             url=patient.get_absolute_url(),
             subject="CareTeam: an urgent flag has not been acknowledged",
@@ -785,8 +794,8 @@ def _escalate_task(task: Task, recipients: list[Any], now: dt.datetime) -> bool:
     overdue_days = (timezone.localdate(now) - task.due_on).days
     owner = str(task.assignee) if task.assignee else f"{task.get_discipline_display()} queue"
     lines = [
-        f"A task is {overdue_days} days overdue: {task.title}",
-        f"Due: {task.due_on:%Y-%m-%d}",
+        f"A task is {plural(overdue_days, 'day')} overdue: {task.title}",
+        f"Due: {format_date(task.due_on)}",
         f"Owner: {owner}",
         f"Reason: {task.reason}",
     ]

@@ -275,3 +275,50 @@ def test_a_patient_with_nothing_yet(on_team, team):
     patient = PatientFactory(team=team, sex="unknown")
     _, data = bundle_of(on_team, patient)
     assert set(check_bundle(data)) == {"Patient", "Organization"}
+
+
+def test_goal_achievement_agrees_with_the_status_the_screens_show(
+    on_team, episode, clinician_on_team
+):
+    """Met after the due date -> "achieved" (the screens say "Met"), due date passed without
+    meeting it -> "not-achieved" (the screens say "Overdue"), whatever status was stored."""
+    plan = CarePlanFactory(episode=episode, started_on=episode.onset)
+    yesterday = clinic_today() - dt.timedelta(days=1)
+    met = goal_add(
+        actor=clinician_on_team,
+        plan=plan,
+        measure="nrs",
+        description="Pain at or below 3",
+        baseline=7,
+        target=3,
+        due_on=clinic_today() + dt.timedelta(days=1),
+    )
+    missed = goal_add(
+        actor=clinician_on_team,
+        plan=plan,
+        measure="odi",
+        description="ODI at or below 10",
+        baseline=40,
+        target=10,
+        due_on=clinic_today() + dt.timedelta(days=1),
+    )
+    for instrument, answers in (
+        ("nrs", {"value": 3}),
+        ("odi", {"sections": [2, 2, 2, 2, 2, 2, 2, 2, 1, 2]}),
+    ):
+        assessment_record(
+            actor=clinician_on_team,
+            patient=episode.patient,
+            instrument=instrument,
+            answers=answers,
+            taken_at=timezone.now() - dt.timedelta(hours=1),
+        )
+    type(met).objects.filter(pk__in=[met.pk, missed.pk]).update(
+        due_on=yesterday, achievement_status="in-progress"
+    )
+
+    _, data = bundle_of(on_team, episode.patient)
+    goals = {g["id"]: g for g in check_bundle(data)["Goal"]}
+
+    assert goals[str(met.pk)]["achievementStatus"]["coding"][0]["code"] == "achieved"
+    assert goals[str(missed.pk)]["achievementStatus"]["coding"][0]["code"] == "not-achieved"

@@ -48,3 +48,15 @@ def test_higher_is_better_for_sleep_quality():
 
 def test_it_is_not_measured_without_a_measure():
     assert _status(None, today=START + dt.timedelta(days=10)) == "not_measured"
+
+
+def test_a_return_to_work_goal_is_met_when_the_patient_works_and_overdue_when_not():
+    from types import SimpleNamespace
+
+    from apps.careplans.progress import status_of_goal
+
+    goal = SimpleNamespace(measure="work_status", baseline=None, target=None, due_on=DUE)
+    late = DUE + dt.timedelta(days=1)
+    kwargs = {"latest": None, "started_on": START, "today": late}
+    assert status_of_goal(goal, working=True, **kwargs).code == "met"
+    assert status_of_goal(goal, working=False, **kwargs).code == "overdue"

@@ -42,7 +42,7 @@ def test_other_shapes_render_generically():
         }
     )
     assert ("Total daily MME", "120") in view.facts
-    assert ("Last outcome measure", "PEG 6.67 on 2 Mar 2026") in view.facts
+    assert ("Last outcome measure", "PEG 6.7 on 2 Mar 2026") in view.facts
     assert ("Opioids", ["Drug: morphine ER; Daily MME: 120"]) in view.details
     assert ("Missing", ["physician", "psychologist or psychiatrist"]) in view.details
 

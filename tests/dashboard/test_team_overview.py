@@ -99,4 +99,4 @@ def test_it_says_no_urgent_flag_was_acknowledged_rather_than_median_over_0(logge
     html = logged_in.get(reverse("dashboard:team", args=[team.pk])).content.decode()
 
     assert "over 0" not in html
-    assert "No urgent flag acknowledged in the last 90 days." in html
+    assert "No urgent flags acknowledged in the last 90 days." in html

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.core.choices import Discipline
 from apps.flags.models import Flag
+from apps.flags.rules import rule_label
 from apps.messaging import services
 from apps.messaging.models import MessageKind, Notification, OutboundMessage
 from apps.messaging.services import escalate
@@ -71,7 +72,8 @@ def test_an_urgent_flag_escalates_to_the_lead_physician_after_4h_exactly_once(
     assert message.idempotency_key == f"escalate-flag:{urgent_flag.pk}:{lead.pk}"
     assert message.to_address == lead.email
     assert "Bladder control lost" in message.body
-    assert "red_flag_cauda_equina" in message.body
+    assert f"Rule: {rule_label(urgent_flag.rule_code)}" in message.body
+    assert "red_flag_cauda_equina" not in message.body  # the rule's name, never its code
     assert not Notification.objects.filter(recipient=other_physician).exists()
 
 

@@ -37,7 +37,7 @@ def test_it_creates_the_48h_reminder_once(clock, now):
     assert message.send_after == now
     assert appt.patient.first_name in message.body
     assert "Spine clinic, room 4" in message.body
-    assert "Wednesday, May 13 at 4 p.m. EDT" in message.body  # in the patient's zone
+    assert "Wed 13 May 2026, 16:00 EDT" in message.body  # in the patient's zone
     assert appt.patient.last_name not in message.body  # no more patient data than needed
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from apps.flags.rules import rule_label
 from apps.messaging.models import MessageKind, Notification, OutboundMessage
 from apps.messaging.services import MESSAGE_KEY_HEADER, SendResult, send_message, urgent_flag_notify
 from tests.factories import ClinicianFactory, FlagFactory, PatientFactory
@@ -42,11 +43,12 @@ def test_each_recipient_gets_an_in_app_notification_and_an_email_once(clock, fla
     assert message.kind == MessageKind.URGENT_FLAG
     for text in (
         "Opioid dose 120 MME/day",
-        "mme_high",
+        f"Rule: {rule_label(flag.rule_code)}",  # the rule's name, never its code
         flag.patient.full_name,
         f"https://careteam.example.org/patients/{flag.patient.pk}/",
     ):
         assert text in message.body
+    assert "mme_high" not in message.body
     notification = Notification.objects.get(recipient=doctor)
     assert notification.url == flag.patient.get_absolute_url()
     assert notification.read_at is None

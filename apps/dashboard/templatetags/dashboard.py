@@ -1,5 +1,7 @@
 """Template helpers for the clinician pages: severity badges (text + icon + colour), accessible
-form fields, sortable column headers, scores and relative dates."""
+form fields, sortable column headers, and the one date/number format (apps.core.text): ``day``
+("4 Dec 2026"), ``when`` ("4 Dec 2026, 14:05"), ``clock`` ("14:05"), ``score`` ("33.3"),
+``plural`` ("1 reading"), relative dates."""
 
 import datetime as dt
 from typing import Any
@@ -11,11 +13,12 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
+from apps.core import text
 from apps.core.choices import Severity
 from apps.core.dates import clinic_today
 from apps.patients.models import RedFlagCategory
 
-from ..charts import fmt, severity_icon
+from ..charts import severity_icon
 from ..evidence import EvidenceView, evidence_view
 
 register = template.Library()
@@ -46,9 +49,32 @@ def risk_badge(risk: str) -> SafeString:
 
 @register.filter
 def score(value: Any, places: int = 1) -> str:
-    if value is None or value == "":
-        return "—"
-    return fmt(float(value), int(places))
+    """A score, percentage or dose: "33.3", "50", "—" for none."""
+    return text.format_score(value, int(places))
+
+
+@register.filter
+def day(value: dt.date | dt.datetime | None, style: str = "") -> str:
+    """ "4 Dec 2026"; ``day:"weekday"`` -> "Fri 4 Dec 2026". Empty for no date."""
+    if value in (None, ""):
+        return ""
+    return text.format_date(value, weekday=style == "weekday")  # type: ignore[arg-type]
+
+
+@register.filter
+def when(value: dt.datetime | None, style: str = "") -> str:
+    """ "4 Dec 2026, 14:05" in the clinic's time zone; ``when:"weekday"`` adds the weekday."""
+    if value in (None, ""):
+        return ""
+    return text.format_datetime(value, weekday=style == "weekday")  # type: ignore[arg-type]
+
+
+@register.filter
+def clock(value: dt.datetime | dt.time | None) -> str:
+    """ "14:05"."""
+    if value in (None, ""):
+        return ""
+    return text.format_time(value)  # type: ignore[arg-type]
 
 
 @register.filter
@@ -85,7 +111,9 @@ def red_flag_category(value: str) -> str:
 
 @register.filter
 def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    """ "1 reading", "3 readings"; ``plural:"entry,entries"`` for an irregular plural."""
+    singular, _, many = word.partition(",")
+    return text.plural(int(n), singular, many or None)
 
 
 # --- Form fields --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from apps.core.text import format_date
 from apps.flags.selectors import flag_get_for_user
 from apps.flags.services import flag_acknowledge, flag_resolve, flag_snooze
 from apps.worklist.selectors import task_get_for_user
@@ -86,7 +87,7 @@ def flag_snooze_view(request: HttpRequest, flag_id: int) -> HttpResponse:
             apply_service_error(form, exc, {"status": "__all__"})
         else:
             messages.success(
-                request, f"Flag “{rule_title(flag.rule_code)}” snoozed until {until:%-d %b %Y}."
+                request, f"Flag “{rule_title(flag.rule_code)}” snoozed until {format_date(until)}."
             )
             return redirect(safe_next(request, patient_url(flag.patient_id, "flags")))
     return form_page(

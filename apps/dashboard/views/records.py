@@ -14,6 +14,7 @@ from apps.assessments.services import assessment_record
 from apps.audit.services import audit_record
 from apps.careplans.models import PlanTemplate
 from apps.careplans.services import plan_template_apply
+from apps.core.text import format_date
 from apps.medications.models import MedicationOrder
 from apps.medications.services import (
     medication_order_create,
@@ -388,7 +389,7 @@ def episode_close_view(request: HttpRequest, episode_id: int) -> HttpResponse:
         request,
         patient=episode.patient,
         form=form,
-        title=f"Close the episode from {episode.onset:%-d %b %Y}",
+        title=f"Close the episode from {format_date(episode.onset)}",
         submit="Close episode",
     )
 

@@ -8,6 +8,7 @@ since the episode's last measure (or since onset, if none) reach the interval.
 """
 
 from apps.core.choices import Discipline, Severity
+from apps.core.text import format_date
 
 from ..snapshot import EpisodeSnapshot
 from .base import Outcome, Route, Rule, Thresholds, days, measure_json
@@ -43,7 +44,7 @@ class AssessmentOverdue(Rule):
         }
         if waited < interval:
             return self.clear(snap, t, f"Last outcome measure {waited} days ago.", **data)
-        what = f"last on {latest.taken_on:%Y-%m-%d}" if latest else "none recorded"
+        what = f"last on {format_date(latest.taken_on)}" if latest else "none recorded"
         return Outcome(
             True,
             self.evidence(snap, t, reason=f"No outcome measure in {interval} days.", **data),

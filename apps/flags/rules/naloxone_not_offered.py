@@ -6,6 +6,7 @@ Source: CDC 2022 guideline: offer naloxone when risk of overdose is increased, i
 """
 
 from apps.core.choices import Discipline, Severity
+from apps.core.text import format_number
 from apps.medications.models import OPIOID_CLASSES
 
 from ..snapshot import EpisodeSnapshot
@@ -27,7 +28,9 @@ class NaloxoneNotOffered(Rule):
         benzos = [m.drug for m in active if m.drug_class == "benzodiazepine"]
         reasons = []
         if total >= t["naloxone_mme"]:
-            reasons.append(f"total {_num(total)} MME/day ≥ {_num(t['naloxone_mme'])}")
+            reasons.append(
+                f"total {format_number(total)} MME/day ≥ {format_number(t['naloxone_mme'])}"
+            )
         if benzos:
             reasons.append(f"opioid with a benzodiazepine ({', '.join(benzos)})")
         offered = [m.naloxone_offered_on for m in opioids if m.naloxone_offered_on is not None]

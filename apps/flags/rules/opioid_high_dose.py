@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from apps.core.choices import Discipline, Severity
+from apps.core.text import format_number
 from apps.medications.models import OPIOID_CLASSES
 
 from ..snapshot import EpisodeSnapshot
@@ -33,7 +34,7 @@ class OpioidHighDose(Rule):
         total, orders = total_mme(snap)
         data = {"total_daily_mme": _num(total), "opioids": orders}
         if total < t["mme_warning"]:
-            return self.clear(snap, t, f"Total {_num(total)} MME/day.", **data)
+            return self.clear(snap, t, f"Total {format_number(total)} MME/day.", **data)
         urgent = total >= t["mme_urgent"]
         level = t["mme_urgent"] if urgent else t["mme_warning"]
         prescriber = next(
@@ -46,8 +47,10 @@ class OpioidHighDose(Rule):
         )
         return Outcome(
             True,
-            self.evidence(snap, t, reason=f"Total daily MME at or above {_num(level)}.", **data),
-            summary=f"Opioids total {_num(total)} MME/day (≥ {_num(level)})",
+            self.evidence(
+                snap, t, reason=f"Total daily MME at or above {format_number(level)}.", **data
+            ),
+            summary=f"Opioids total {format_number(total)} MME/day (≥ {format_number(level)})",
             severity=Severity.URGENT if urgent else Severity.WARNING,
             fingerprint=f"mme:{_num(total)}",
             route=Route((Discipline.PHYSICIAN,), prescriber),

@@ -7,6 +7,7 @@ heat, ice, massage and ultrasound give temporary relief but rarely long-term ben
 """
 
 from apps.core.choices import Discipline, Severity
+from apps.core.text import format_date
 
 from ..snapshot import EpisodeSnapshot
 from .base import Outcome, Route, Rule, Thresholds, days
@@ -43,7 +44,7 @@ class PassiveOnlyCare(Rule):
         return Outcome(
             True,
             self.evidence(snap, t, reason=f"Only passive modalities for {limit}+ days.", **data),
-            summary=f"Only passive care since {since:%Y-%m-%d}, no active exercise programme",
+            summary=f"Only passive care since {format_date(since)}, no active exercise programme",
             severity=Severity.WARNING,
             fingerprint=f"since:{since.isoformat()}",
             route=Route((Discipline.PHYSICAL_THERAPIST,)),

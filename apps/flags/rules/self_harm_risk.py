@@ -6,6 +6,7 @@ item 9 is "unknown" and is never imputed. Routed to the episode's psychologist o
 """
 
 from apps.core.choices import Severity
+from apps.core.text import format_date
 
 from ..snapshot import EpisodeSnapshot
 from .base import PSYCH, Outcome, Route, Rule, Thresholds, measure_json
@@ -31,7 +32,7 @@ class SelfHarmRisk(Rule):
                 self.evidence(
                     snap, t, reason="PHQ-9 item 9 answered 1 or more: a safety finding.", **data
                 ),
-                summary=f"PHQ-9 on {latest.taken_on:%Y-%m-%d}: thoughts of self-harm reported (item 9)",
+                summary=f"PHQ-9 on {format_date(latest.taken_on)}: thoughts of self-harm reported (item 9)",
                 severity=Severity.URGENT,
                 fingerprint=f"phq9:{latest.id}:yes",
                 route=route,
@@ -42,7 +43,7 @@ class SelfHarmRisk(Rule):
                 self.evidence(
                     snap, t, reason="PHQ-9 item 9 was not answered: complete item 9.", **data
                 ),
-                summary=f"PHQ-9 on {latest.taken_on:%Y-%m-%d} has no answer to item 9 — complete it",
+                summary=f"PHQ-9 on {format_date(latest.taken_on)} has no answer to item 9 — complete it",
                 severity=Severity.WARNING,
                 fingerprint=f"phq9:{latest.id}:unknown",
                 route=route,

@@ -7,9 +7,10 @@ such as doxepin are used when chronic pain disrupts sleep. Setting (policy): ``p
 """
 
 from apps.core.choices import Discipline, Severity
+from apps.core.text import format_number
 
 from ..snapshot import EpisodeSnapshot
-from .base import Outcome, Route, Rule, Thresholds, _num, measure_json
+from .base import Outcome, Route, Rule, Thresholds, measure_json
 
 
 class SleepDisruption(Rule):
@@ -42,7 +43,7 @@ class SleepDisruption(Rule):
             self.evidence(
                 snap,
                 t,
-                reason=f"Sleep quality ≤ {_num(t['poor_sleep_max'])} twice in a row.",
+                reason=f"Sleep quality ≤ {format_number(t['poor_sleep_max'])} twice in a row.",
                 **data,
             ),
             summary=f"Poor sleep twice in a row ({sleep[0].display}, {sleep[1].display}/10), nothing targets sleep",

@@ -10,6 +10,7 @@ A stalled patient goes on the team's next case-conference agenda.
 import datetime as dt
 
 from apps.core.choices import Discipline, Severity
+from apps.core.text import format_date
 
 from ..snapshot import EpisodeSnapshot
 from .base import Outcome, Route, Rule, Thresholds, baseline_for_plan, comparison, improved
@@ -32,7 +33,7 @@ class StalledRecovery(Rule):
             return self.clear(
                 snap,
                 t,
-                f"The plan started {snap.plan_started_on:%Y-%m-%d}, under {weeks} weeks ago.",
+                f"The plan started {format_date(snap.plan_started_on)}, under {weeks} weeks ago.",
             )
         compared = []
         for instrument in INSTRUMENTS:

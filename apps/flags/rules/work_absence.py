@@ -6,9 +6,14 @@ work-status date (or the episode onset when none was recorded).
 """
 
 from apps.core.choices import Discipline, Severity
+from apps.patients.models import WorkStatus
 
 from ..snapshot import EpisodeSnapshot
 from .base import Outcome, Route, Rule, Thresholds, days
+
+
+def work_status_label(value: str) -> str:
+    return str(WorkStatus(value).label) if value in WorkStatus.values else value.replace("_", " ")
 
 
 class WorkAbsence(Rule):
@@ -20,7 +25,10 @@ class WorkAbsence(Rule):
         limit = days(t["work_absence_days"])
         if snap.work_status != "off_work":
             return self.clear(
-                snap, t, f"Work status is {snap.work_status}.", work_status=snap.work_status
+                snap,
+                t,
+                f"Work status is {work_status_label(snap.work_status).lower()}.",
+                work_status=snap.work_status,
             )
         since = snap.work_status_since or snap.onset
         off = (snap.today - since).days

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from apps.core.text import format_date
 from apps.patients.models import EpisodeStatus
 from tests.factories import EpisodeFactory
 
@@ -33,7 +34,7 @@ def test_it_flags_fourteen_days_without_a_measure(clinic):
         flag = clinic.evaluate(episode)[RULE]
 
     assert flag.severity == "warning"
-    assert flag.summary == f"No outcome measure for 14 days (last on {LAST_MEASURE})"
+    assert flag.summary == f"No outcome measure for 14 days (last on {format_date(LAST_MEASURE)})"
     task = clinic.task(flag)
     assert (task.assignee, task.discipline) == (None, "care_coordinator")
     assert (task.priority, task.due_on) == ("routine", after(16))

@@ -9,6 +9,8 @@ import datetime as dt
 
 import pytest
 
+from apps.core.text import format_date
+
 pytestmark = pytest.mark.django_db
 
 RULE = "passive_only_care"
@@ -34,7 +36,10 @@ def test_it_flags_14_days_of_passive_care_only(clinic):
         flag = clinic.evaluate(episode)[RULE]
 
     assert flag.severity == "warning"
-    assert flag.summary == f"Only passive care since {START}, no active exercise programme"
+    assert (
+        flag.summary
+        == f"Only passive care since {format_date(START)}, no active exercise programme"
+    )
     task = clinic.task(flag)
     assert (task.assignee, task.discipline) == (None, "physical_therapist")
     assert (task.priority, task.due_on) == ("routine", after(16))

@@ -7,6 +7,8 @@ import datetime as dt
 
 import pytest
 
+from apps.core.text import format_date
+
 pytestmark = pytest.mark.django_db
 
 RULE = "self_harm_risk"
@@ -28,7 +30,7 @@ def test_item_9_answered_1_is_urgent_whatever_the_total(clinic):
 
     assert flag.severity == "urgent"
     assert flag.fingerprint == f"phq9:{phq9.pk}:yes"
-    assert flag.summary == f"PHQ-9 on {TAKEN}: thoughts of self-harm reported (item 9)"
+    assert flag.summary == f"PHQ-9 on {format_date(TAKEN)}: thoughts of self-harm reported (item 9)"
     task = clinic.task(flag)
     assert task.assignee == clinic.staff["psychologist"]
     assert (task.priority, task.due_on) == ("urgent", TODAY)
@@ -42,7 +44,7 @@ def test_a_missing_item_9_is_a_warning(clinic):
         flag = clinic.evaluate(episode)[RULE]
 
     assert flag.severity == "warning"
-    assert flag.summary == f"PHQ-9 on {TAKEN} has no answer to item 9 — complete it"
+    assert flag.summary == f"PHQ-9 on {format_date(TAKEN)} has no answer to item 9 — complete it"
     task = clinic.task(flag)
     assert task.assignee == clinic.staff["psychologist"]
     assert task.priority == "routine"
