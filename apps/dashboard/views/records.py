@@ -14,6 +14,7 @@ from apps.assessments.services import assessment_record
 from apps.audit.services import audit_record
 from apps.careplans.models import PlanTemplate
 from apps.careplans.services import plan_template_apply
+from apps.core.idempotency import one_time_submission
 from apps.medications.models import MedicationOrder
 from apps.medications.services import (
     medication_order_create,
@@ -77,6 +78,7 @@ def form_page(
 
 
 @login_required
+@one_time_submission
 @GET_POST
 def assessment_new(request: HttpRequest, patient_id: int, instrument: str) -> HttpResponse:
     patient = patient_get_for_user(request.user, patient_id)
@@ -131,6 +133,7 @@ def _medication_scope(request: HttpRequest, order_id: int) -> MedicationOrder:
 
 
 @login_required
+@one_time_submission
 @GET_POST
 def medication_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_get_for_user(request.user, patient_id)
@@ -226,6 +229,7 @@ def medication_review_view(request: HttpRequest, order_id: int) -> HttpResponse:
 
 
 @login_required
+@one_time_submission
 @GET_POST
 def appointment_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_get_for_user(request.user, patient_id)
@@ -290,6 +294,7 @@ def appointment_status(request: HttpRequest, appointment_id: int) -> HttpRespons
 
 
 @login_required
+@one_time_submission
 @GET_POST
 def note_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_get_for_user(request.user, patient_id)
@@ -311,6 +316,7 @@ def note_new(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @login_required
+@one_time_submission
 @GET_POST
 def task_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_get_for_user(request.user, patient_id)
@@ -343,6 +349,7 @@ def task_new(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @login_required
+@one_time_submission
 @GET_POST
 def episode_open_view(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_get_for_user(request.user, patient_id)
@@ -394,6 +401,7 @@ def episode_close_view(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 
 @login_required
+@one_time_submission
 @GET_POST
 def plan_apply(request: HttpRequest, episode_id: int) -> HttpResponse:
     episode = _episode_scope(request, episode_id)
