@@ -2,7 +2,7 @@
 
 Eight threads send the same request at the same moment to pytest-django's live server (one
 database connection per request thread): an API task and an API opioid order with one
-``Idempotency-Key``, and the browser's opioid order form with one ``submission_key``. The unique
+``Idempotency-Key``, and the browser's forms (opioid order, note, task, appointment, pain NRS) with one ``submission_key``. The unique
 (user, key) INSERT makes every duplicate wait for the first request and then replay its result,
 so the patient's total daily MME is not doubled (apps/core/idempotency.py).
 
@@ -10,6 +10,7 @@ PostgreSQL only (SQLite serialises writers and its test database is in memory). 
 PostgreSQL, so there (``CI`` set) these tests fail instead of skipping.
 """
 
+import datetime as dt
 import json
 import os
 import re
@@ -27,13 +28,17 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from knox.models import AuthToken
 
+from apps.assessments.models import Assessment
 from apps.core.choices import Discipline
 from apps.core.dates import clinic_today
 from apps.core.models import IdempotencyKey
 from apps.medications.models import MedicationOrder
+from apps.patients.models import ClinicalNote
 from apps.patients.services import episode_open
+from apps.scheduling.models import Appointment
 from apps.worklist.models import Task
 from tests.factories import (
     ClinicianFactory,
@@ -167,15 +172,14 @@ def test_eight_simultaneous_api_opioid_orders_with_one_key_do_not_double_the_mme
     assert sum(o.daily_mme for o in orders) == Decimal("60")  # 40 mg oxycodone × 1.5
 
 
-def test_eight_simultaneous_submits_of_the_opioid_form_create_one_order(live_server, ward):
-    _, physician, patient, episode = ward
+def submit_form_all_at_once(live_server: Any, user: Any, path: str, data: dict[str, str]) -> Any:
+    """Open the form page as ``user`` (a real session), then send it N times at once."""
     browser = Client()
-    browser.force_login(physician)  # a real session row; its cookie goes to the live server
-    session = (
-        f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME].value}"
-    )
+    browser.force_login(user)  # a real session row; its cookie goes to the live server
+    name = settings.SESSION_COOKIE_NAME
+    session = f"{name}={browser.cookies[name].value}"
     opener = urllib.request.build_opener(_NoRedirect)
-    url = f"{live_server.url}{reverse('dashboard:medication_new', args=[patient.pk])}"
+    url = f"{live_server.url}{path}"
     status, headers, page = _send(opener, urllib.request.Request(url, headers={"Cookie": session}))
     assert status == 200, headers
     csrf_cookie = re.search(
@@ -188,9 +192,29 @@ def test_eight_simultaneous_submits_of_the_opioid_form_create_one_order(live_ser
     key = re.search(r'name="submission_key" value="([^"]+)"', html)
     assert csrf and key, "the form page renders its CSRF token and its one-time key"
     form = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": csrf.group(1), "submission_key": key.group(1), **data}
+    ).encode()
+
+    def send() -> tuple[int, Any, bytes]:
+        request = urllib.request.Request(url, data=form, method="POST")
+        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+        request.add_header("Cookie", cookies)
+        return _send(opener, request)
+
+    results = all_at_once(send)
+    assert [status for status, _, _ in results] == [302] * N, [r[:2] for r in results]
+    assert len({headers["Location"] for _, headers, _ in results}) == 1  # all see the one result
+    assert IdempotencyKey.objects.filter(user=user, surface="form").count() == 1
+    return results
+
+
+def test_eight_simultaneous_submits_of_the_opioid_form_create_one_order(live_server, ward):
+    _, physician, patient, episode = ward
+    submit_form_all_at_once(
+        live_server,
+        physician,
+        reverse("dashboard:medication_new", args=[patient.pk]),
         {
-            "csrfmiddlewaretoken": csrf.group(1),
-            "submission_key": key.group(1),
             "drug": "oxycodone ER",
             "drug_class": "opioid_long",
             "opioid": "oxycodone",
@@ -201,22 +225,55 @@ def test_eight_simultaneous_submits_of_the_opioid_form_create_one_order(live_ser
             "start_date": clinic_today().isoformat(),
             "stop_date": "",
             "indication": "chronic low back pain",
-        }
-    ).encode()
-
-    def send() -> tuple[int, Any, bytes]:
-        request = urllib.request.Request(url, data=form, method="POST")
-        request.add_header("Content-Type", "application/x-www-form-urlencoded")
-        request.add_header("Cookie", cookies)
-        return _send(opener, request)
-
-    results = all_at_once(send)
-
-    assert [status for status, _, _ in results] == [302] * N, [r[:2] for r in results]
-    assert {headers["Location"] for _, headers, _ in results} == {
-        reverse("dashboard:patient", args=[patient.pk]) + "#medications"
-    }
+        },
+    )
     orders = MedicationOrder.objects.filter(episode=episode)
     assert orders.count() == 1
-    assert sum(o.daily_mme for o in orders) == Decimal("60")
-    assert IdempotencyKey.objects.filter(user=physician, surface="form").count() == 1
+    assert sum(o.daily_mme for o in orders) == Decimal("60")  # not 120
+
+
+def _in(days: int) -> str:
+    return (timezone.localtime() + dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
+
+
+FORMS = {
+    "note": ("note_new", ClinicalNote, lambda: {"body": "Discussed pacing."}),
+    "task": (
+        "task_new",
+        Task,
+        lambda: {
+            "title": "Call about the exercise programme",
+            "reason": "Missed the last PT visit",
+            "discipline": "physical_therapist",
+            "due_on": (clinic_today() + dt.timedelta(days=2)).isoformat(),
+            "priority": "routine",
+        },
+    ),
+    "appointment": (
+        "appointment_new",
+        Appointment,
+        lambda: {
+            "kind": "pt_visit",
+            "discipline": "physical_therapist",
+            "starts_at": _in(3),
+            "duration_minutes": "45",
+        },
+    ),
+    "nrs": (
+        "assessment_new",
+        Assessment,
+        lambda: {"taken_at": _in(0), "reported_by": "clinician", "value": "6"},
+    ),
+}
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+def test_eight_simultaneous_submits_of_a_record_form_create_one_row(live_server, ward, form):
+    _, physician, patient, _ = ward
+    route, model, data = FORMS[form]
+    args = [patient.pk, "nrs"] if route == "assessment_new" else [patient.pk]
+    before = model.objects.count()
+    submit_form_all_at_once(
+        live_server, physician, reverse(f"dashboard:{route}", args=args), data()
+    )
+    assert model.objects.count() == before + 1
