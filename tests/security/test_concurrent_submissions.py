@@ -2,8 +2,8 @@
 
 Eight threads send the same request at the same moment to pytest-django's live server (one
 database connection per request thread): an API task and an API opioid order with one
-``Idempotency-Key``, and the browser's forms (opioid order, note, task, appointment, pain NRS) with one ``submission_key``. The unique
-(user, key) INSERT makes every duplicate wait for the first request and then replay its result,
+``Idempotency-Key``, and the browser's forms (opioid order, note, task, appointment, pain NRS)
+with one ``submission_key``. The unique (user, key) INSERT makes every duplicate wait for the first request and then replay its result,
 so the patient's total daily MME is not doubled (apps/core/idempotency.py).
 
 PostgreSQL only (SQLite serialises writers and its test database is in memory). CI runs on
