@@ -4,10 +4,12 @@ One mechanism for both surfaces:
 
 - **Browser forms.** Every create form carries a hidden ``submission_key`` (``{% submission_key %}``,
   a builtin template tag: apps/core/templatetags/submission.py), and its view is wrapped in
-  ``@one_time_submission``. The back button and a second submit, a double click, or two tabs
-  sending the same page all carry the same key: the first request saves, every other one is
-  redirected to the first one's result with "Already saved". A create form posted without a
-  key is refused (400) and saves nothing.
+  ``@one_time_submission``. A double click, a resubmit of the same page or two tabs sending it
+  all carry the same key: the first request saves, every other one is redirected to the first
+  one's result with "Already saved". When the back button re-fetches the form page (a new key)
+  and the browser puts the typed values back, the content is the same: the same user sending
+  the same content to the same form within ``RESUBMIT_WINDOW`` is the same submission too. A
+  create form posted without a key is refused (400) and saves nothing.
 - **API.** A POST with an ``Idempotency-Key`` header (apps/api/idempotency.py): the same key and
   the same body replay the first response (status and body, ``Idempotent-Replayed: true``); the
   same key with another body or endpoint is a 422.
@@ -157,6 +159,10 @@ def idempotency_keys_purge(*, now: dt.datetime | None = None) -> int:
 # --- Browser forms ------------------------------------------------------------------------------
 
 IGNORED_FIELDS = {"csrfmiddlewaretoken", FORM_FIELD}
+# The same content sent again by the same user within this window is the same submission, even
+# under a new key (see _same_submission_saved_recently). To save a second identical record on
+# purpose within it, change something in it (e.g. the time or the wording).
+RESUBMIT_WINDOW = dt.timedelta(minutes=10)
 ALREADY_SAVED = "Already saved: this form had been sent once already, so nothing was added twice."
 CHANGED_RESUBMIT = (
     "This form had already been saved, so the changes sent with it again were not saved. "
@@ -167,6 +173,26 @@ CHANGED_RESUBMIT = (
 def _form_fingerprint(request: HttpRequest) -> str:
     items: Iterable[tuple[str, list[str]]] = request.POST.lists()
     return fingerprint(sorted((k, v) for k, v in items if k not in IGNORED_FIELDS))
+
+
+def _same_submission_saved_recently(
+    user: Any, key: str, scope: str, request_fingerprint: str
+) -> IdempotencyKey | None:
+    """The same form with the same content, saved by the same user under another key within
+    ``RESUBMIT_WINDOW``: the back button re-fetched the form page (a new key) and the browser
+    put the typed values back, then the form was sent again."""
+    return (
+        IdempotencyKey.objects.filter(
+            user=user,
+            surface=IdempotencyKey.Surface.FORM,
+            scope=scope[:300],
+            fingerprint=request_fingerprint,
+            created_at__gte=timezone.now() - RESUBMIT_WINDOW,
+        )
+        .exclude(key=key)
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def _redirect_outcome(response: HttpResponse) -> Outcome | None:
@@ -198,13 +224,18 @@ def one_time_submission(view: Callable[..., HttpResponse]) -> Callable[..., Http
                 "This form was sent without its one-time submission key, so it was not saved. "
                 "Go back, reload the page and send the form again.",
             )
+        scope, request_fingerprint = f"POST {request.path}", _form_fingerprint(request)
+        earlier = _same_submission_saved_recently(request.user, key, scope, request_fingerprint)
+        if earlier is not None:
+            messages.info(request, ALREADY_SAVED)
+            return redirect(earlier.response_location or "/")
         try:
             result = run_once(
                 user=request.user,
                 key=key,
                 surface=IdempotencyKey.Surface.FORM,
-                scope=f"POST {request.path}",
-                request_fingerprint=_form_fingerprint(request),
+                scope=scope,
+                request_fingerprint=request_fingerprint,
                 run=lambda: view(request, *args, **kwargs),
                 keep=_redirect_outcome,
             )

@@ -1,6 +1,7 @@
 """Every create form carries a one-time submission key: the back button and a second submit, or a
 double click, save it once and land on the first result with "Already saved"
-(apps/core/idempotency.py). A create form sent without its key saves nothing (400).
+(apps/core/idempotency.py); so does the same content sent again under a new key within minutes
+(the back button re-fetched the form). A create form sent without its key saves nothing (400).
 
 The list of create forms below is checked against the URL configuration: a new dashboard route
 fails ``test_every_dashboard_route_is_named_here`` until it is classified, and a create route
@@ -23,7 +24,7 @@ from apps.careplans.models import CarePlan, PlanTemplate
 from apps.conferences.models import AgendaItem, CaseConference, ConferenceInput
 from apps.conferences.services import conference_create
 from apps.core.dates import clinic_today
-from apps.core.idempotency import ALREADY_SAVED, CHANGED_RESUBMIT, FORM_FIELD
+from apps.core.idempotency import ALREADY_SAVED, CHANGED_RESUBMIT, FORM_FIELD, RESUBMIT_WINDOW
 from apps.core.models import IdempotencyKey
 from apps.dashboard.forms import ASSESSMENT_FORMS
 from apps.medications.models import MedicationOrder
@@ -347,6 +348,22 @@ def test_sending_the_form_twice_saves_it_once(logged_in, world, case_id):
     assert ALREADY_SAVED in logged_in.get(again["Location"]).content.decode()
 
 
+@pytest.mark.parametrize("case_id", list(CASES))
+def test_back_to_a_refetched_form_with_the_values_put_back_saves_nothing(logged_in, world, case_id):
+    """The back button re-fetches the form (a new key) and the browser restores what was typed:
+    the same content again within minutes is the same submission."""
+    case = CASES[case_id]
+    page, action = case.page(world), case.action(world)
+    before = case.rows()
+    data = case.data(world)
+    first = logged_in.post(action, data | {FORM_FIELD: form_key(logged_in, page, action)})
+    again = logged_in.post(action, data | {FORM_FIELD: form_key(logged_in, page, action)})
+    assert first.status_code == again.status_code == 302
+    assert again["Location"] == first["Location"]
+    assert case.rows() == before + 1
+    assert ALREADY_SAVED in logged_in.get(again["Location"]).content.decode()
+
+
 @pytest.mark.parametrize("case_id", [c for c in CASES if "[" not in c or "assessment" in c])
 def test_it_refuses_a_create_form_without_its_key(logged_in, world, case_id):
     case = CASES[case_id]
@@ -385,6 +402,25 @@ def test_a_form_shown_again_with_errors_keeps_its_key_and_saves_once_corrected(l
     assert logged_in.post(action, corrected).status_code == 302
     assert logged_in.post(action, corrected).status_code == 302
     assert Task.objects.count() == before + 1
+
+
+def test_other_content_under_a_new_key_is_a_new_task(logged_in, world):
+    action = reverse("dashboard:task_new", args=[world.patient.pk])
+    before = Task.objects.count()
+    logged_in.post(action, task_data(world))
+    logged_in.post(action, task_data(world) | {"title": "Book the MRI"})
+    assert Task.objects.count() == before + 2
+
+
+def test_the_same_content_after_the_resubmit_window_is_a_new_task(logged_in, world):
+    action = reverse("dashboard:task_new", args=[world.patient.pk])
+    before = Task.objects.count()
+    logged_in.post(action, task_data(world))
+    IdempotencyKey.objects.update(
+        created_at=timezone.now() - RESUBMIT_WINDOW - dt.timedelta(seconds=1)
+    )
+    assert logged_in.post(action, task_data(world)).status_code == 302
+    assert Task.objects.count() == before + 2
 
 
 def test_a_key_counts_once_per_clinician(client, world, clinician_on_team, colleague):
