@@ -213,8 +213,8 @@ def one_time_submission(view: Callable[..., HttpResponse]) -> Callable[..., Http
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method != "POST":
-            return view(request, *args, **kwargs)
+        if request.method != "POST" or not request.user.is_authenticated:
+            return view(request, *args, **kwargs)  # (login_required, outside, sends to login)
         key = request.POST.get(FORM_FIELD, "")
         if not valid_key(key):
             return _problem(

@@ -277,3 +277,57 @@ def test_eight_simultaneous_submits_of_a_record_form_create_one_row(live_server,
         live_server, physician, reverse(f"dashboard:{route}", args=args), data()
     )
     assert model.objects.count() == before + 1
+
+
+def test_a_duplicate_that_waits_too_long_gets_a_409_not_a_second_row(ward, monkeypatch):
+    """While the first request with a key is still saving (its transaction open) past the wait
+    limit, the duplicate is refused with 409 and writes nothing."""
+    from rest_framework.test import APIClient
+
+    from apps.core import idempotency
+
+    team, physician, patient, _ = ward
+    monkeypatch.setattr(idempotency, "WAIT_SECONDS", 0.3)
+    claimed, release = threading.Event(), threading.Event()
+
+    def first_request_still_saving() -> None:
+        from django.db import connection as thread_connection
+        from django.db import transaction
+
+        try:
+            with transaction.atomic():
+                IdempotencyKey.objects.create(
+                    user=physician,
+                    key="slow-key",
+                    surface="api",
+                    scope="POST /api/v1/tasks/",
+                    fingerprint="f",
+                    response_status=0,
+                )
+                claimed.set()
+                release.wait(10)
+                transaction.set_rollback(True)
+        finally:
+            thread_connection.close()
+
+    holder = threading.Thread(target=first_request_still_saving)
+    holder.start()
+    try:
+        assert claimed.wait(10)
+        api = APIClient()
+        api.force_authenticate(physician)
+        body = {
+            "team": team.pk,
+            "patient": patient.pk,
+            "title": "Call the patient",
+            "reason": "No-show",
+            "due_on": clinic_today().isoformat(),
+            "discipline": "care_coordinator",
+        }
+        response = api.post("/api/v1/tasks/", body, format="json", HTTP_IDEMPOTENCY_KEY="slow-key")
+    finally:
+        release.set()
+        holder.join(10)
+    assert response.status_code == 409, response.content
+    assert response.json()["error"]["code"] == "idempotency_key_in_progress"
+    assert not Task.objects.exists()
