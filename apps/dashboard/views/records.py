@@ -1,5 +1,6 @@
 """Forms that write to a patient's record. Each view: parse the form, call the service, redirect
-with a message (POST/redirect/GET). A service's ValidationError lands next to the field."""
+with a message (POST/redirect/GET). A service's ValidationError lands next to the field. Create
+forms are wrapped in ``@one_time_submission`` (apps/core/idempotency.py): sent twice, saved once."""
 
 from typing import Any
 
