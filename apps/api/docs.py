@@ -30,8 +30,19 @@ Every error has one body:
 `fields` appears on validation errors only, keyed by request field (`non_field_errors` for the
 rest). Codes: 400 `invalid` / `parse_error`, 401 `not_authenticated` / `authentication_failed`,
 403 `permission_denied`, 404 `not_found`, 405 `method_not_allowed`, 406 `not_acceptable`,
-409 `conflict`, 413 `request_too_large` (bodies over 1 MB), 415 `unsupported_media_type`
-(send `application/json`), 429 `throttled` / `locked_out`.
+409 `conflict` / `idempotency_key_in_progress`, 413 `request_too_large` (bodies over 1 MB),
+415 `unsupported_media_type` (send `application/json`), 422 `idempotency_key_reused`,
+429 `throttled` / `locked_out`.
+
+## Retries: `Idempotency-Key`
+
+Send `Idempotency-Key: <1–255 visible ASCII characters, e.g. a UUID>` with any `POST` to retry
+it safely: it runs at most once per user and key. The same key with the same endpoint and body
+replays the first response (status and body) with `Idempotent-Replayed: true` and writes
+nothing; concurrent requests with the same key create one row (the others wait and replay it,
+or get 409 `idempotency_key_in_progress` if the first takes more than a few seconds); the same
+key with another body or endpoint is 422 `idempotency_key_reused`. Only a successful (2xx)
+response is kept, so after an error the same key may be sent again. Keys are kept 24 hours.
 
 ## Conventions
 

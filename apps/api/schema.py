@@ -5,18 +5,34 @@ from typing import Any
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.permissions import AllowAny
 
+from .idempotency import HEADER, IdempotentPostMixin
 from .serializers import ErrorSerializer
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    name=HEADER,
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Optional: 1–255 visible ASCII characters (e.g. a UUID). The same key and body "
+    "again replay the first response (`Idempotent-Replayed: true`) and write nothing; another "
+    "body with the same key is a 422. Kept 24 hours, per user.",
+)
 
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input (`invalid`, with `fields`), or a body that is not valid JSON (`parse_error`).",
     "401": "No credentials, an unknown, expired or revoked token (`not_authenticated`, `authentication_failed`).",
     "403": "Signed in but not allowed, e.g. a browser POST without its CSRF token (`permission_denied`).",
     "404": "No such object — or one of another team: the same answer (`not_found`).",
-    "409": "A concurrent change won the race, e.g. a second active episode (`conflict`).",
+    "409": "A concurrent change won the race, e.g. a second active episode (`conflict`); or a "
+    "request with the same Idempotency-Key is still running (`idempotency_key_in_progress`).",
     "413": "The body is larger than the limit (`request_too_large`).",
     "415": "The body is not application/json (`unsupported_media_type`).",
+    "422": "This Idempotency-Key was already used with another body or endpoint "
+    "(`idempotency_key_reused`).",
     "429": "Too many requests from this token, or too many failed sign-ins (`throttled`, `locked_out`).",
 }
 
@@ -33,6 +49,15 @@ class KnoxTokenScheme(OpenApiAuthenticationExtension):
 
 
 class AutoSchema(openapi.AutoSchema):
+    def _idempotent(self) -> bool:
+        return self.method == "POST" and isinstance(self.view, IdempotentPostMixin)
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        if self._idempotent():
+            parameters.append(IDEMPOTENCY_KEY_PARAMETER)
+        return parameters
+
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         for code in self._error_codes():
@@ -65,6 +90,8 @@ class AutoSchema(openapi.AutoSchema):
             codes.append("409")
         if has_body:
             codes += ["413", "415"]
+        if self._idempotent():
+            codes.append("422")
         codes.append("429")
         return codes
 

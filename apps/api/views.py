@@ -84,6 +84,7 @@ from . import filters as f
 from . import serializers as s
 from .authentication import TokenAuthentication
 from .exceptions import LockedOut, django_error_detail, remap_fields
+from .idempotency import IdempotentPostMixin
 from .renderers import FHIRJSONRenderer, NDJSONRenderer
 from .throttling import LoginRateThrottle
 
@@ -120,8 +121,10 @@ class JSONErrorsMixin:
         return response
 
 
-class ScopedViewSet(JSONErrorsMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class ScopedViewSet(JSONErrorsMixin, IdempotentPostMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
     """Rows reached through their patient (``patient_path``), for the requesting user only."""
+
+    # IdempotentPostMixin: every POST honours an Idempotency-Key header (apps/api/idempotency.py).
 
     patient_path = "patient"
     http_method_names = READ_WRITE

@@ -53,6 +53,12 @@ PERIODIC_TASKS: list[PeriodicSpec] = [
         description="Unacknowledged urgent flags to the lead physician; overdue tasks to coordinators.",
     ),
     PeriodicSpec(
+        name="Purge idempotency keys",
+        task="core.purge_idempotency_keys",
+        crontab="17 * * * *",
+        description="Every hour: forget one-time submission keys (forms: 7 days, API: 24 hours).",
+    ),
+    PeriodicSpec(
         name="Daily digest",
         task="messaging.send_daily_digests",
         crontab="0 7 * * *",

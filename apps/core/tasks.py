@@ -17,3 +17,11 @@ def worker_heartbeat() -> None:
     )
     if not updated:
         WorkerHeartbeat.objects.get_or_create(worker=name, defaults={"last_seen": now, "beats": 1})
+
+
+@shared_task(name="core.purge_idempotency_keys", ignore_result=True)
+def purge_idempotency_keys() -> int:
+    """Forget one-time submission keys past their retention (apps/core/idempotency.py)."""
+    from .idempotency import idempotency_keys_purge
+
+    return idempotency_keys_purge()

@@ -98,6 +98,8 @@ TEMPLATES = [
                 "apps.dashboard.context_processors.notifications",
                 "apps.accounts.context_processors.session_security",
             ],
+            # {% submission_key %} in every template, like {% csrf_token %} (apps/core/idempotency.py).
+            "builtins": ["apps.core.templatetags.submission"],
         },
     },
 ]

@@ -100,9 +100,13 @@ def test_apply_a_plan_template(logged_in, patient, template):
     assert plan.interventions.count() == 1 and plan.goals.count() == 1
     assert patient.tasks.get().title == "Book the day-7 review"
     # A second plan on the same episode: the service's error lands on the template field.
+    # (Another start date: the same content again is a resubmission, "Already saved".)
     again = logged_in.post(
         reverse("dashboard:plan_apply", args=[episode.pk]),
-        {"template": str(template.pk), "start_date": clinic_today().isoformat()},
+        {
+            "template": str(template.pk),
+            "start_date": (clinic_today() + dt.timedelta(days=1)).isoformat(),
+        },
     )
     assert again.status_code == 200
     assert 'id="id_template_error"' in again.content.decode()

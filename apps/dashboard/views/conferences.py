@@ -24,6 +24,7 @@ from apps.conferences.services import (
     conference_create,
     conference_record_decision,
 )
+from apps.core.idempotency import one_time_submission
 from apps.patients.selectors import patient_get_for_user, teams_of
 
 from .. import selectors
@@ -45,6 +46,7 @@ def _conference_url(conference_id: int, anchor: str = "") -> str:
 
 
 @login_required
+@one_time_submission
 @GET_POST
 def conferences(request: HttpRequest) -> HttpResponse:
     teams = list(teams_of(request.user).order_by("name"))
@@ -105,6 +107,7 @@ def conference_detail(request: HttpRequest, conference_id: int) -> HttpResponse:
 
 
 @login_required
+@one_time_submission
 @GET_POST
 def agenda_input(request: HttpRequest, item_id: int) -> HttpResponse:
     item = agenda_item_get_for_user(request.user, item_id)
@@ -140,6 +143,7 @@ def agenda_input(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 @login_required
+@one_time_submission
 @GET_POST
 def agenda_decision(request: HttpRequest, item_id: int) -> HttpResponse:
     item = agenda_item_get_for_user(request.user, item_id)
@@ -177,6 +181,7 @@ def agenda_decision(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 @login_required
+@one_time_submission
 @require_POST
 def agenda_add_patient(request: HttpRequest, conference_id: int) -> HttpResponse:
     conference = conference_get_for_user(request.user, conference_id)

@@ -1,5 +1,6 @@
 """Forms that write to a patient's record. Each view: parse the form, call the service, redirect
-with a message (POST/redirect/GET). A service's ValidationError lands next to the field."""
+with a message (POST/redirect/GET). A service's ValidationError lands next to the field. Create
+forms are wrapped in ``@one_time_submission`` (apps/core/idempotency.py): sent twice, saved once."""
 
 from typing import Any
 
@@ -14,6 +15,7 @@ from apps.assessments.services import assessment_record
 from apps.audit.services import audit_record
 from apps.careplans.models import PlanTemplate
 from apps.careplans.services import plan_template_apply
+from apps.core.idempotency import one_time_submission
 from apps.core.text import format_date
 from apps.medications.models import MedicationOrder
 from apps.medications.services import (
@@ -78,6 +80,7 @@ def form_page(
 
 
 @login_required
+@one_time_submission
 @GET_POST
 def assessment_new(request: HttpRequest, patient_id: int, instrument: str) -> HttpResponse:
     patient = patient_get_for_user(request.user, patient_id)
@@ -132,6 +135,7 @@ def _medication_scope(request: HttpRequest, order_id: int) -> MedicationOrder:
 
 
 @login_required
+@one_time_submission
 @GET_POST
 def medication_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_get_for_user(request.user, patient_id)
@@ -227,6 +231,7 @@ def medication_review_view(request: HttpRequest, order_id: int) -> HttpResponse:
 
 
 @login_required
+@one_time_submission
 @GET_POST
 def appointment_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_get_for_user(request.user, patient_id)
@@ -291,6 +296,7 @@ def appointment_status(request: HttpRequest, appointment_id: int) -> HttpRespons
 
 
 @login_required
+@one_time_submission
 @GET_POST
 def note_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_get_for_user(request.user, patient_id)
@@ -312,6 +318,7 @@ def note_new(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @login_required
+@one_time_submission
 @GET_POST
 def task_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_get_for_user(request.user, patient_id)
@@ -344,6 +351,7 @@ def task_new(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @login_required
+@one_time_submission
 @GET_POST
 def episode_open_view(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_get_for_user(request.user, patient_id)
@@ -395,6 +403,7 @@ def episode_close_view(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 
 @login_required
+@one_time_submission
 @GET_POST
 def plan_apply(request: HttpRequest, episode_id: int) -> HttpResponse:
     episode = _episode_scope(request, episode_id)
