@@ -408,8 +408,10 @@ def load_snapshots(episode_ids: Iterable[int], today: dt.date) -> list[EpisodeSn
         snaps[m_row[0]].medications.append(Medication(*m_row[1:]))
 
     # Query 9: red flags not cleared.
-    for rf in RedFlagFinding.objects.filter(
-        among("episode_id", ids), cleared_on__isnull=True
-    ).values("id", "episode_id", "sign", "noted_on"):
+    for rf in (
+        RedFlagFinding.objects.filter(among("episode_id", ids), cleared_on__isnull=True)
+        .order_by("noted_on", "id")  # the flag's summary lists the signs in the order noted
+        .values("id", "episode_id", "sign", "noted_on")
+    ):
         snaps[rf["episode_id"]].red_flags.append(dict(rf))
     return list(snaps.values())
