@@ -2,7 +2,8 @@
 
 Mixed into ``apps.core.admin_mixins.PatientScopedAdminMixin``, so every admin scoped to patients
 records its reads the same way: the changelist (the rows of the page shown), the change page (the
-record and its inlines' rows), the delete confirmation and the history pages (the record), and the
+record and its inlines' rows), the delete confirmation (the record, and its inlines' rows), the
+history pages (the record), and the
 autocomplete answers of the admin's model (the page of choices). The audit middleware writes the
 one row of the request.
 """
@@ -12,9 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
+from django.forms.models import _get_foreign_key
 from django.http import HttpRequest
 
-from .reads import infer_patient_path, object_shown, rows_shown
+from .reads import infer_patient_path, object_shown, patients_shown, rows_shown
 
 
 class ShownPagePaginator(Paginator):
@@ -79,6 +81,20 @@ class PatientReadsAdminMixin:
         return super().render_change_form(  # type: ignore[misc]
             request, context, add=add, change=change, form_url=form_url, obj=obj
         )
+
+    def render_delete_form(self, request: HttpRequest, context: dict[str, Any]) -> Any:
+        """The confirmation lists the related rows: for a team-level record (a conference),
+        its inlines' rows name the patients (its agenda)."""
+        obj = context.get("object")
+        if obj is not None:
+            for inline in self.get_inline_instances(request, obj):  # type: ignore[attr-defined]
+                path = getattr(inline, "patient_path", None) or infer_patient_path(inline.model)
+                fk = _get_foreign_key(type(obj), inline.model, fk_name=inline.fk_name)
+                if path is None or fk is None:
+                    continue
+                rows = inline.model._default_manager.filter(**{fk.name: obj})
+                patients_shown(rows.values_list(path, flat=True))
+        return super().render_delete_form(request, context)  # type: ignore[misc]
 
     def render_history_view(
         self, request: HttpRequest, template: Any, context: Any, **kw: Any
