@@ -920,12 +920,21 @@ def patient_bundle(patient_id: int, patients: QuerySet[Patient]) -> dict[str, An
     return builder.bundle(builder.patient_resources(patient))
 
 
-def ndjson_lines(patients: QuerySet[Patient], *, batch_size: int = 200) -> Iterator[bytes]:
-    """One resource per line for every patient in ``patients``, read in batches (a fixed number
-    of queries per batch). Organizations and Practitioners shared by patients appear once."""
+def export_ids(patients: QuerySet[Patient]) -> list[int]:
+    """The ids of the patients an export streams, in its order (one query)."""
+    return list(patients.order_by("pk").values_list("pk", flat=True))
+
+
+def ndjson_lines(
+    patients: QuerySet[Patient], *, batch_size: int = 200, ids: list[int] | None = None
+) -> Iterator[bytes]:
+    """One resource per line for every patient in ``patients`` (or of ``ids``, from
+    ``export_ids``), read in batches (a fixed number of queries per batch). Organizations and
+    Practitioners shared by patients appear once."""
     builder = Builder(mode="ndjson")
     emitted: set[tuple[str, str]] = set()
-    ids = list(patients.order_by("pk").values_list("pk", flat=True))
+    if ids is None:
+        ids = export_ids(patients)
     for start in range(0, len(ids), batch_size):
         chunk = ids[start : start + batch_size]
         batch = export_queryset(Patient.objects.filter(pk__in=chunk).order_by("pk"))

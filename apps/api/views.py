@@ -1,12 +1,13 @@
 """API views: thin entry points. Reads go through the selectors (the access rule), writes through
 the services; a service's ValidationError comes back as a 400 under the request's field names.
 
-Every detail read of patient data writes one "view" audit event (one INSERT); the FHIR Bundle
-too, and the bulk export an "export" event.
+Every read of patient data writes one audit event per request (one INSERT, by the audit
+middleware, ``apps.audit.reads``): ``ScopedViewSet.output_serializer`` registers the rows it
+serializes — a detail, or the page of a list — and the FHIR Bundle its patient; the bulk export
+registers every patient it streams as one "export" event.
 """
 
 from collections.abc import Callable, Mapping
-from operator import attrgetter
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -33,7 +34,7 @@ from rest_framework.response import Response
 
 from apps.assessments.models import Assessment
 from apps.assessments.services import assessment_record
-from apps.audit.services import audit_record
+from apps.audit.reads import object_shown, patients_exported, rows_shown
 from apps.careplans.models import CarePlan, Goal, Intervention, PlanTemplate
 from apps.careplans.services import (
     goal_add,
@@ -145,14 +146,6 @@ class ScopedViewSet(JSONErrorsMixin, IdempotentPostMixin, viewsets.GenericViewSe
     def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
         return self.input_serializers.get(self.action, self.serializer_class)  # type: ignore[return-value]
 
-    def patient_of(self, obj: Any) -> Patient | None:
-        return attrgetter(self.patient_path.replace("__", "."))(obj)
-
-    def audit_view(self, obj: Any) -> None:
-        patient = self.patient_of(obj)
-        if patient is not None:
-            audit_record(actor=self.request.user, action="view", obj=obj, patient=patient)
-
     def input(
         self,
         serializer_class: type[serializers.Serializer[Any]],
@@ -166,6 +159,12 @@ class ScopedViewSet(JSONErrorsMixin, IdempotentPostMixin, viewsets.GenericViewSe
         return dict(serializer.validated_data)
 
     def output_serializer(self, instance: Any, many: bool = False) -> Any:
+        """The response's serializer; what it serializes is registered as shown (audit read)."""
+        if many and instance is not None:
+            instance = list(instance)
+            rows_shown(instance, self.patient_path)
+        else:
+            object_shown(instance, self.patient_path)
         serializer_class: Any = self.serializer_class
         return serializer_class(instance, many=many, context=self.get_serializer_context())
 
@@ -180,9 +179,7 @@ class ScopedViewSet(JSONErrorsMixin, IdempotentPostMixin, viewsets.GenericViewSe
         return self.get_paginated_response(data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        instance = self.get_object()
-        self.audit_view(instance)
-        return self.output(instance)
+        return self.output(self.get_object())
 
 
 def _describe(model_name: str, **extra: Any) -> dict[str, Any]:
@@ -347,9 +344,6 @@ class PatientViewSet(ScopedViewSet):
             raise exceptions.NotFound()
         return patient_get_for_user(self.request.user, self.kwargs["pk"])
 
-    def patient_of(self, obj: Any) -> Patient:
-        return obj
-
     def create(self, request: Request) -> Response:
         data = self.input(s.PatientSerializer)
         patient = run_service(patient_create, actor=request.user, **data)
@@ -394,8 +388,7 @@ class PatientViewSet(ScopedViewSet):
         filter_backends=[],
     )
     def fhir(self, request: Request, pk: str) -> Response:
-        patient = self.get_object()
-        audit_record(actor=request.user, action="view", obj=patient, patient=patient)
+        patient = self.get_object()  # registered as shown (the access selector)
         bundle = fhir_mod.patient_bundle(patient.pk, patients_visible_to(request.user))
         return Response(bundle)
 
@@ -424,9 +417,13 @@ class PatientViewSet(ScopedViewSet):
     )
     def fhir_export(self, request: Request) -> StreamingHttpResponse:
         patients = patients_visible_to(request.user)
-        audit_record(actor=request.user, action="export", object_type="fhir.ndjson", object_id="")
+        # The stream is read after the response leaves the audit middleware: its patients are
+        # registered now (the query the stream would run anyway), so the one "export" row names
+        # every patient it contains.
+        ids = fhir_mod.export_ids(patients)
+        patients_exported(ids, object_type="fhir.ndjson")
         response = StreamingHttpResponse(
-            fhir_mod.ndjson_lines(patients), content_type=fhir_mod.FHIR_NDJSON
+            fhir_mod.ndjson_lines(patients, ids=ids), content_type=fhir_mod.FHIR_NDJSON
         )
         response["Content-Disposition"] = 'attachment; filename="careteam-export.ndjson"'
         return response

@@ -47,6 +47,11 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     path = models.CharField(max_length=300, blank=True)
+    # Reads: the URL pattern's name (``dashboard:patient``, ``api:assessment-list``,
+    # ``admin:patients_patient_changelist``) and every patient the response showed — a list page
+    # names the patients of its rows in this one row (``patient`` is set when there is one).
+    route = models.CharField(max_length=120, blank=True, default="")
+    patient_ids = models.JSONField(default=list, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 

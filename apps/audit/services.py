@@ -7,6 +7,7 @@ from django.db import models
 
 from .context import current_request_meta
 from .models import AuditAction, AuditEvent, Surface
+from .reads import ReadLog
 
 # Fields whose values are never written to the audit trail; only that they changed.
 SENSITIVE_FIELDS = frozenset({"password", "answers", "body", "note", "resolution_note", "text"})
@@ -42,6 +43,26 @@ def audit_record(
         ip_address=meta.ip_address,
         user_agent=meta.user_agent[:300],
         path=meta.path[:300],
+    )
+
+
+def audit_read(*, actor: Any, log: ReadLog, route: str) -> AuditEvent:
+    """The one row of a request that showed patient data (``apps.audit.reads``): one INSERT."""
+    meta = current_request_meta()
+    ids = sorted(log.patient_ids)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEvent.objects.create(
+        actor=user,
+        patient_id=ids[0] if len(ids) == 1 else None,
+        patient_ids=ids,
+        action=AuditAction(log.action),
+        object_type=log.object_type[:60],
+        object_id=log.object_id[:40],
+        surface=Surface(meta.surface),
+        ip_address=meta.ip_address,
+        user_agent=meta.user_agent[:300],
+        path=meta.path[:300],
+        route=route[:120],
     )
 
 

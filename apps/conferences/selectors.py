@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from apps.audit.reads import object_shown
 from apps.core.ids import parse_id
 from apps.patients.selectors import patients_visible_to, teams_of
 from apps.worklist.models import Task
@@ -48,7 +49,7 @@ def agenda_item_get_for_user(user: Any, item_id: Any) -> AgendaItem:
     if pk is None:
         raise Http404("No such agenda item.")
     try:
-        return (
+        item = (
             AgendaItem.objects.filter(
                 conference__team__in=teams_of(user), patient__in=patients_visible_to(user)
             )
@@ -57,6 +58,8 @@ def agenda_item_get_for_user(user: Any, item_id: Any) -> AgendaItem:
         )
     except AgendaItem.DoesNotExist:
         raise Http404("No such agenda item.") from None
+    object_shown(item)  # registered as shown (apps.audit.reads)
+    return item
 
 
 def agenda_of(user: Any, conference: CaseConference) -> list[AgendaItem]:

@@ -7,7 +7,9 @@
   the related model's admin shows the user (``choices_for``); ``apps.core.admin_site`` mixes it
   into every registered admin, so none is left out.
 - ``AuditedAdminMixin``: saves, inline saves and deletions made in admin are written to the audit
-  trail, like the services do; opening a patient's record is recorded as a read.
+  trail, like the services do. Reads (changelist rows, change, delete and history pages,
+  autocomplete) are registered by ``apps.audit.admin_reads.PatientReadsAdminMixin``, a base of
+  ``PatientScopedAdminMixin``: one audit row per request naming the patients shown.
 - ``ServiceErrorsAdminMixin``: a ``ValidationError`` raised by a service in ``save_model`` is
   shown on the form (the attempt is rolled back), never a 500.
 - ``ReadOnlyAdminMixin``, ``pretty_json``, ``csv_safe``: small helpers.
@@ -33,6 +35,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.audit.admin_reads import PatientReadsAdminMixin
 from apps.audit.services import audit_record, patient_of
 
 
@@ -106,7 +109,7 @@ def choices_for(
     return qs.none()
 
 
-class PatientScopedAdminMixin:
+class PatientScopedAdminMixin(PatientReadsAdminMixin):
     """Limit an admin (rows, and the choices of every relation in its forms) to the user's teams.
 
     ``patient_path``: lookup from the model to its patient ("pk" for Patient itself);
@@ -310,8 +313,6 @@ def audit_admin_delete(request: HttpRequest, obj: models.Model) -> None:
 class AuditedAdminMixin:
     """Write admin changes to the audit trail (surface "admin", from the request middleware)."""
 
-    audit_reads = True
-
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)  # type: ignore[misc]
         if change and not form.changed_data:
@@ -341,27 +342,6 @@ class AuditedAdminMixin:
             audit_record(actor=request.user, action="create", obj=obj)
         for obj, fields in formset.changed_objects:
             audit_record(actor=request.user, action="update", obj=obj, changed_fields=fields)
-
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Any = None,
-    ) -> Any:
-        if (
-            self.audit_reads
-            and change
-            and obj is not None
-            and request.method == "GET"
-            and patient_of(obj) is not None
-        ):
-            audit_record(actor=request.user, action="view", obj=obj)
-        return super().render_change_form(  # type: ignore[misc]
-            request, context, add=add, change=change, form_url=form_url, obj=obj
-        )
 
 
 def add_errors_to_form(form: ModelForm[Any], error: ValidationError) -> None:

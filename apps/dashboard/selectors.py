@@ -4,6 +4,8 @@ Every patient comes through apps.patients.selectors (``patients_visible_to`` /
 ``patient_get_for_user``), so a page shows only the user's teams' patients. Each read is planned:
 a fixed number of queries whatever the number of patients, assessments or flags (annotations,
 subqueries and one query per related table), and the tests in tests/dashboard pin those numbers.
+The patients a page shows are registered with ``apps.audit.reads`` (the page's rows only), so the
+request writes one audit row naming them.
 """
 
 import datetime as dt
@@ -42,7 +44,7 @@ from django.utils.safestring import SafeString
 from apps.accounts.models import Clinician
 from apps.assessments.models import Assessment, Instrument
 from apps.audit.models import AuditEvent
-from apps.audit.services import audit_record
+from apps.audit.reads import patients_shown, rows_shown
 from apps.careplans.models import (
     CarePlan,
     Goal,
@@ -522,6 +524,7 @@ def caseload(user: Any, f: CaseloadFilters, *, per_page: int = CASELOAD_PAGE_SIZ
     goals = goals_of_patients([r.patient_id for r in page_rows], today)
     for row in page_rows:
         row.goals = goals.get(row.patient_id, [])
+    patients_shown([r.patient_id for r in page_rows])  # the page's rows only (audit read row)
     return Caseload(
         page=page,
         rows=page_rows,
@@ -989,12 +992,10 @@ def _group_interventions(items: Iterable[Any]) -> list[tuple[str, list[Any]]]:
 VIEWERS_SHOWN = 25
 
 
-def patient_page(
-    user: Any, patient_id: Any, *, timeline_limit: int | None = 40, audit: bool = True
-) -> PatientPage:
+def patient_page(user: Any, patient_id: Any, *, timeline_limit: int | None = 40) -> PatientPage:
     """Everything the patient page shows, in a fixed number of queries (see the test).
 
-    Recording the read in the audit trail (who viewed which patient, when) is one INSERT.
+    ``patient_get_for_user`` registers the read; the audit middleware writes it (one INSERT).
     """
     patient = patient_get_for_user(user, patient_id)  # 404 for missing and forbidden alike
     today, now = clinic_today(), timezone.now()
@@ -1111,8 +1112,6 @@ def patient_page(
     timeline = _timeline(
         this_episode if onset else assessments, appointments, notes, flags, messages
     )
-    if audit:
-        audit_record(actor=user, action="view", obj=patient)
     viewers = None
     if any(m.is_lead and m.clinician_id == user.pk for m in care_team):
         # One extra query, for the care-team lead only: the latest reads of this record.
@@ -1288,16 +1287,19 @@ def worklist(user: Any) -> Worklist:
     if getattr(user, "discipline", ""):
         queue = list(base.filter(assignee__isnull=True, discipline=user.discipline))
         label = str(Discipline(user.discipline).label)
+    rows_shown([*mine, *queue])
     return Worklist(mine=mine, queue=queue, queue_label=label, today=clinic_today())
 
 
 def inbox(user: Any, *, limit: int = 100) -> list[Notification]:
     """The user's notifications, newest first (only their own: recipient = user)."""
-    return list(
+    notes = list(
         Notification.objects.filter(recipient_id=user.pk)
         .select_related("patient")
         .order_by("-created_at", "-pk")[:limit]
     )
+    rows_shown(notes)
+    return notes
 
 
 def notification_get_for_user(user: Any, notification_id: Any) -> Notification:
@@ -1641,6 +1643,8 @@ def conference_page(user: Any, conference: Any) -> ConferencePage:
         .exclude(pk__in=patient_ids)
         .order_by("last_name", "first_name")
     )
+    # Shown: the agenda's patients and the others offered to add (names in the choice list).
+    patients_shown([*patient_ids, *(p.pk for p in candidates)])
     return ConferencePage(
         conference=conference, items=views, members=members, candidates=candidates
     )

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import Http404
 
+from apps.audit.reads import object_shown
 from apps.core.ids import parse_id
 from apps.patients.selectors import patients_visible_to
 
@@ -20,9 +21,11 @@ def flag_get_for_user(user: Any, flag_id: Any) -> Flag:
     if pk is None:
         raise Http404("No such flag.")
     try:
-        return flags_visible_to(user).select_related("patient").get(pk=pk)
+        flag = flags_visible_to(user).select_related("patient").get(pk=pk)
     except Flag.DoesNotExist:
         raise Http404("No such flag.") from None
+    object_shown(flag)  # registered as shown (apps.audit.reads)
+    return flag
 
 
 def open_flags_for_patient(patient: Any):  # type: ignore[no-untyped-def]

@@ -3,6 +3,9 @@
 A clinician sees the patients on the caseloads of the teams they belong to; a superuser sees all.
 Every page, API endpoint, export and job that touches patient data goes through these two
 functions (Zulip's ``access_stream_by_id`` pattern). Missing and forbidden look the same: 404.
+
+The record returned by ``patient_get_for_user`` and ``get_scoped_or_404`` is registered as shown
+(``apps.audit.reads``): a successful GET that reached it writes the request's one read row.
 """
 
 from typing import Any, TypeVar
@@ -11,6 +14,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
+from apps.audit.reads import object_shown
 from apps.core.ids import parse_id
 
 from .models import Patient, PatientQuerySet
@@ -35,9 +39,11 @@ def patient_get_for_user(user: Any, patient_id: Any, *, include_archived: bool =
     if pk is None:
         raise Http404("No such patient.")
     try:
-        return patients_visible_to(user, include_archived=include_archived).get(pk=pk)
+        patient = patients_visible_to(user, include_archived=include_archived).get(pk=pk)
     except Patient.DoesNotExist:
         raise Http404("No such patient.") from None
+    object_shown(patient, "pk")
+    return patient
 
 
 def teams_of(user: Any) -> Any:
@@ -70,6 +76,8 @@ def get_scoped_or_404(
     if pk is None:
         raise Http404("Not found.")
     try:
-        return scoped_to_patients(user, queryset, patient_path).get(pk=pk)
+        obj = scoped_to_patients(user, queryset, patient_path).get(pk=pk)
     except ObjectDoesNotExist:
         raise Http404("Not found.") from None
+    object_shown(obj, patient_path)
+    return obj

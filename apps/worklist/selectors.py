@@ -5,6 +5,7 @@ from typing import Any
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
+from apps.audit.reads import object_shown
 from apps.core.ids import parse_id
 from apps.patients.selectors import patients_visible_to, teams_of
 
@@ -37,6 +38,8 @@ def task_get_for_user(user: Any, task_id: Any) -> Task:
     if pk is None:
         raise Http404("No such task.")
     try:
-        return tasks_visible_to(user).get(pk=pk)
+        task = tasks_visible_to(user).get(pk=pk)
     except Task.DoesNotExist:
         raise Http404("No such task.") from None
+    object_shown(task)  # registered as shown (apps.audit.reads)
+    return task

@@ -92,12 +92,13 @@ def test_list_retrieve_and_scoping(on_team, off_team, episode, not_found_body):
 
 def test_list_queries_do_not_grow_with_rows(on_team, episode, colleagues, pinned_list_queries):
     pt = colleagues[Discipline.PHYSICAL_THERAPIST]
-    # 1: COUNT(*) of appointments of visible patients; 2: the page (clinician joined).
+    # 1: COUNT(*) of appointments of visible patients; 2: the page (clinician joined);
+    # 3: the audit read row (one INSERT per request naming the page's patients).
     pinned_list_queries(
         on_team,
         URL,
         lambda n: AppointmentFactory.create_batch(n, episode=episode, clinician=pt),
-        expected=2,
+        expected=3,
     )
 
 

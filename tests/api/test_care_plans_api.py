@@ -85,8 +85,9 @@ def test_list_queries_do_not_grow_with_rows(on_team, team, clinician_on_team, pi
             episode = EpisodeFactory(patient=PatientFactory(team=team))
             plan_template_apply(actor=clinician_on_team, episode=episode, template=template)
 
-    # 1: COUNT(*); 2: the page of plans (episode, template joined); 3: their goals; 4: interventions.
-    pinned_list_queries(on_team, URL, make, expected=4)
+    # 1: COUNT(*); 2: the page of plans (episode, template joined); 3: their goals; 4: interventions;
+    # 5: the audit read row (one INSERT per request naming the page's patients).
+    pinned_list_queries(on_team, URL, make, expected=5)
 
 
 def test_no_edit_or_delete(on_team, episode, clinician_on_team, check_error):

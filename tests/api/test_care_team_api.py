@@ -126,8 +126,9 @@ def test_list_queries_do_not_grow_with_rows(on_team, team, clinician_on_team, pi
                 role="physician",
             )
 
-    # 1: COUNT(*) of members of visible episodes; 2: the page, with clinician and episode joined.
-    pinned_list_queries(on_team, URL, make, expected=2)
+    # 1: COUNT(*) of members of visible episodes; 2: the page, with clinician and episode joined;
+    # 3: the audit read row (one INSERT per request naming the page's patients).
+    pinned_list_queries(on_team, URL, make, expected=3)
 
 
 def test_no_delete(on_team, episode, clinician_on_team, check_error):

@@ -111,12 +111,13 @@ def test_list_is_scoped_and_filtered(on_team, episode, other_team):
 
 
 def test_list_queries_do_not_grow_with_rows(on_team, team, pinned_list_queries):
-    # 1: COUNT(*) of episodes of visible patients; 2: the page.
+    # 1: COUNT(*) of episodes of visible patients; 2: the page;
+    # 3: the audit read row (one INSERT per request naming the page's patients).
     pinned_list_queries(
         on_team,
         URL,
         lambda n: [EpisodeFactory(patient=PatientFactory(team=team)) for _ in range(n)],
-        expected=2,
+        expected=3,
     )
 
 

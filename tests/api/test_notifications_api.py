@@ -70,9 +70,10 @@ def test_someone_elses_notification_is_a_404(
 def test_list_queries_do_not_grow_with_rows(
     on_team, clinician_on_team, patient, pinned_list_queries
 ):
-    # 1: COUNT(*) of my notifications; 2: the page (patient joined).
+    # 1: COUNT(*) of my notifications; 2: the page (patient joined);
+    # 3: the audit read row (one INSERT per request naming the page's patients).
     pinned_list_queries(
-        on_team, URL, lambda n: [notify(clinician_on_team, patient) for _ in range(n)], expected=2
+        on_team, URL, lambda n: [notify(clinician_on_team, patient) for _ in range(n)], expected=3
     )
 
 

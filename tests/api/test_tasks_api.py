@@ -131,8 +131,9 @@ def test_list_queries_do_not_grow_with_rows(on_team, team, colleagues, pinned_li
         for _ in range(n):
             TaskFactory(patient=PatientFactory(team=team), assignee=nurse)
 
-    # 1: COUNT(*) of the visible tasks; 2: the page (assignee joined).
-    pinned_list_queries(on_team, URL, make, expected=2)
+    # 1: COUNT(*) of the visible tasks; 2: the page (assignee joined);
+    # 3: the audit read row (one INSERT per request naming the page's patients).
+    pinned_list_queries(on_team, URL, make, expected=3)
 
 
 def test_no_edit_or_delete(on_team, patient, check_error):

