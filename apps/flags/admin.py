@@ -6,7 +6,20 @@ from django.utils.safestring import SafeString
 from apps.core.admin_mixins import EpisodeOfPatientForm, ScopedModelAdmin, pretty_json
 
 from .models import Flag
-from .rules import rule_label
+from .rules import RULE_CHOICES, rule_label
+
+
+class RuleFilter(admin.SimpleListFilter):
+    """Filter by rule, listed by the rule's name (admins read "Stalled recovery", not a code)."""
+
+    title = "rule"
+    parameter_name = "rule_code"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return sorted(RULE_CHOICES, key=lambda choice: choice[1])
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        return queryset.filter(rule_code=self.value()) if self.value() else queryset
 
 
 @admin.register(Flag)
@@ -17,7 +30,7 @@ class FlagAdmin(ScopedModelAdmin):
     list_filter = (
         "status",
         "severity",
-        "rule_code",
+        RuleFilter,
         "auto_resolved",
         "raised_at",
         "patient__team",

@@ -40,3 +40,23 @@ def test_an_admin_post_cannot_snooze_a_self_harm_flag(client, admin, team):
 
     flag.refresh_from_db()
     assert (flag.status, flag.snoozed_until) == ("open", None)
+
+
+def test_the_rule_filter_lists_rules_by_name_and_filters_by_rule(client, admin, team):
+    patient = PatientFactory(team=team)
+    episode = EpisodeFactory(patient=patient)
+    FlagFactory(patient=patient, episode=episode, rule_code="self_harm_risk", severity="urgent")
+    FlagFactory(
+        patient=patient, episode=episode, rule_code="acute_no_improvement", severity="warning"
+    )
+    client.force_login(admin)
+    url = reverse("admin:flags_flag_changelist")
+
+    page = client.get(url).content.decode()
+    filtered = client.get(url, {"rule_code": "self_harm_risk"})
+
+    sidebar = page.split('id="changelist-filter"', 1)[1]
+    assert "Self-harm risk (PHQ-9 item 9)" in sidebar and "Acute pain not improving" in sidebar
+    assert "?rule_code=acute_no_improvement" in sidebar
+    assert ">acute_no_improvement<" not in sidebar and ">self_harm_risk<" not in sidebar
+    assert [f.rule_code for f in filtered.context["cl"].result_list] == ["self_harm_risk"]
