@@ -1,7 +1,8 @@
 """The text a clinician reads never looks like system output: on every main page of the demo
 caseload (and in the digest, notices and notifications) no ISO date, no rule code, no title
-doubled ("Red flag: Red flag: …"), no score with more than one decimal, no "1 reads" or
-"over 0". One date and number format (apps.core.text) everywhere.
+doubled ("Red flag: Red flag: …"), no score with more than one decimal, no "1 reads",
+"over 0" or "the latest 0 views", no bare "None". One date and number format (apps.core.text)
+everywhere.
 """
 
 import datetime as dt
@@ -34,8 +35,11 @@ DOUBLED = re.compile(r"(\b[\w ]{3,40}): \1:")
 LONG_DECIMAL = re.compile(r"(?<![\d.])\d+\.\d{2,}(?![\d.])")
 BAD_PLURAL = re.compile(
     r"\b1 (reads|readings|days|hours|patients|measures|tasks|flags|events|views|problems|"
-    r"notifications|weeks)\b|\bover 0\b|\b0 urgent flags? acknowledged"
+    r"notifications|weeks)\b|\bover 0\b|\b0 urgent flags? acknowledged|\blatest 0 \w+"
 )
+# Python's None, or a bare "None" where a sentence belongs ("No open flags", "None booked").
+# Beside its label ("Open flags: None") the word is English.
+BARE_NONE = re.compile(r"(?<!Open flags )\bNone\b(?! booked| recorded| yet| on file)")
 # Rule codes that are not plain words ("worsening" is one, and its title says "Worsening").
 CODES = sorted(code for code in RULES if "_" in code)
 CODE = re.compile(r"\b(" + "|".join(CODES) + r")\b")
@@ -77,6 +81,7 @@ def problems(text: str) -> list[str]:
         ("doubled title", DOUBLED),
         ("more than one decimal", LONG_DECIMAL),
         ("unnatural count", BAD_PLURAL),
+        ("bare None", BARE_NONE),
     ):
         for m in pattern.finditer(text):
             found.append(f"{name}: …{text[max(0, m.start() - 60) : m.end() + 40]}…")
